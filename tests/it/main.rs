@@ -1,0 +1,3 @@
+//! Workspace-level integration tests. One binary; modules by area.
+
+mod registry;
