@@ -1,0 +1,262 @@
+//! Project tasks, run as `cargo xtask <task>`. See `usage()`.
+
+use std::process::{Command, ExitCode};
+
+const USAGE: &str = "\
+usage: cargo xtask <task>
+
+tasks:
+  ci                       every check CI runs: fmt, clippy, tests, docs, cargo-deny
+  test                     the test suite (nextest and doctests) with real registries
+  registry start|stop|status
+                           real registries on 127.0.0.1 for the tests (state in
+                           target/test-registries/state.json)
+  fuzz [TARGET [SECONDS]]  run a fuzz target (cargo-fuzz, installed if missing);
+                           without TARGET, list them
+  bench hash [MIB]         SHA-256/512 throughput of each hash backend
+  advisories               cargo deny check advisories (needs the network)
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let result = match args.as_slice() {
+        ["ci"] => ci(),
+        ["test"] => with_registries(test),
+        ["registry", "start"] => registry_start(),
+        ["registry", "stop"] => oras_tests::stop()
+            .map_err(|e| e.to_string())
+            .map(|stopped| {
+                println!(
+                    "{}",
+                    if stopped {
+                        "registries stopped"
+                    } else {
+                        "no registries were running"
+                    }
+                );
+            }),
+        ["registry", "status"] => registry_status(),
+        ["fuzz"] => fuzz_list(),
+        ["fuzz", target] => fuzz(target, "60"),
+        ["fuzz", target, seconds] => fuzz(target, seconds),
+        ["bench", "hash"] => bench_hash("512"),
+        ["bench", "hash", mib] => bench_hash(mib),
+        ["advisories"] => {
+            ensure_cargo_deny().and_then(|()| cargo(&["deny", "check", "advisories"]))
+        }
+        ["help" | "-h" | "--help"] => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        _ => Err(format!("unknown task {args:?}\n\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn cargo(args: &[&str]) -> Result<(), String> {
+    run(Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())).args(args))
+}
+
+fn run(cmd: &mut Command) -> Result<(), String> {
+    let shown = format!("{cmd:?}").replace('"', "");
+    eprintln!("==> {shown}");
+    let status = cmd.status().map_err(|e| format!("{shown}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{shown} failed ({status})"))
+    }
+}
+
+fn ci() -> Result<(), String> {
+    cargo(&["fmt", "--all", "--check"])?;
+    cargo(&[
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--all-features",
+        "--locked",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
+    with_registries(test)?;
+    run(
+        Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args([
+                "doc",
+                "--workspace",
+                "--no-deps",
+                "--all-features",
+                "--locked",
+            ])
+            .env("RUSTDOCFLAGS", "-D warnings"),
+    )?;
+    ensure_cargo_deny()?;
+    // Advisories need the network; `cargo xtask advisories` checks them where there is one.
+    cargo(&["deny", "--locked", "check", "bans", "licenses", "sources"])
+}
+
+/// The test suite: every crate with all features, oras-oci also without its optional
+/// hash backend, and the doctests (nextest does not run those).
+fn test() -> Result<(), String> {
+    cargo(&[
+        "nextest",
+        "run",
+        "--workspace",
+        "--all-features",
+        "--locked",
+        "--no-fail-fast",
+    ])?;
+    cargo(&[
+        "nextest",
+        "run",
+        "--package",
+        "oras-oci",
+        "--no-default-features",
+        "--locked",
+    ])?;
+    cargo(&["test", "--doc", "--workspace", "--all-features", "--locked"])
+}
+
+/// Runs `f` with the test registries up; stops them afterwards if this call started them.
+fn with_registries(f: fn() -> Result<(), String>) -> Result<(), String> {
+    let already = oras_tests::status().map_err(|e| e.to_string())?.is_some();
+    if !already {
+        registry_start()?;
+    }
+    let result = f();
+    if !already {
+        oras_tests::stop().map_err(|e| e.to_string())?;
+        eprintln!("==> registries stopped");
+    }
+    result
+}
+
+fn registry_start() -> Result<(), String> {
+    let r = oras_tests::start().map_err(|e| format!("cannot start the registries: {e}"))?;
+    for x in r.all() {
+        println!("{:<10} {}", x.name, x.base_url());
+    }
+    println!(
+        "state: {}",
+        oras_tests::state_dir().join("state.json").display()
+    );
+    Ok(())
+}
+
+fn registry_status() -> Result<(), String> {
+    match oras_tests::status().map_err(|e| e.to_string())? {
+        Some(r) => {
+            for x in r.all() {
+                let user = x
+                    .username
+                    .as_deref()
+                    .map(|u| format!(" user {u}"))
+                    .unwrap_or_default();
+                let ca = x
+                    .ca_file
+                    .as_ref()
+                    .map(|c| format!(" ca {}", c.display()))
+                    .unwrap_or_default();
+                println!("{:<10} {} pid {}{user}{ca}", x.name, x.base_url(), x.pid);
+            }
+            Ok(())
+        }
+        None => Err("no registries running (cargo xtask registry start)".into()),
+    }
+}
+
+fn ensure_cargo_deny() -> Result<(), String> {
+    let have = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["deny", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if have {
+        Ok(())
+    } else {
+        cargo(&["install", "--locked", "cargo-deny"])
+    }
+}
+
+fn fuzz_dir() -> std::path::PathBuf {
+    oras_tests::workspace_root().join("fuzz")
+}
+
+fn fuzz_targets() -> Result<Vec<String>, String> {
+    let dir = fuzz_dir().join("fuzz_targets");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| {
+            e.ok()?
+                .file_name()
+                .to_str()?
+                .strip_suffix(".rs")
+                .map(str::to_owned)
+        })
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+fn fuzz_list() -> Result<(), String> {
+    for t in fuzz_targets()? {
+        println!("{t}");
+    }
+    Ok(())
+}
+
+fn fuzz(target: &str, seconds: &str) -> Result<(), String> {
+    if !fuzz_targets()?.iter().any(|t| t == target) {
+        return Err(format!(
+            "no fuzz target {target:?}; `cargo xtask fuzz` lists them"
+        ));
+    }
+    let secs: u64 = seconds
+        .parse()
+        .map_err(|_| format!("seconds must be a number, not {seconds:?}"))?;
+    let have = Command::new("cargo")
+        .args(["fuzz", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have {
+        cargo(&["install", "--locked", "cargo-fuzz"])?;
+    }
+    let corpus = fuzz_dir().join("corpus").join(target);
+    std::fs::create_dir_all(&corpus).map_err(|e| e.to_string())?;
+    // cargo-fuzz passes -Z flags (sanitizers); RUSTC_BOOTSTRAP lets the stable toolchain,
+    // the only one on this machine, accept them.
+    run(Command::new("cargo")
+        .current_dir(fuzz_dir())
+        .env("RUSTC_BOOTSTRAP", "1")
+        .args(["fuzz", "run", "--release", target])
+        .arg(&corpus)
+        .args([
+            "--",
+            &format!("-max_total_time={secs}"),
+            "-print_final_stats=1",
+        ]))
+}
+
+fn bench_hash(mib: &str) -> Result<(), String> {
+    cargo(&[
+        "run",
+        "--release",
+        "--locked",
+        "--package",
+        "oras-oci",
+        "--features",
+        "aws-lc-rs",
+        "--example",
+        "digest_speed",
+        "--",
+        mib,
+    ])
+}
