@@ -104,17 +104,11 @@ fn ci() -> Result<(), String> {
     cargo(&["deny", "--locked", "check", "bans", "licenses", "sources"])
 }
 
-/// The test suite: every crate with all features, oras-oci also without its optional
-/// hash backend, and the doctests (nextest does not run those).
+/// The test suite: the doctests (nextest does not run those), oras-oci without its
+/// optional hash backend, then every crate with all features. The whole-suite run comes
+/// last so its summary closes the output.
 fn test() -> Result<(), String> {
-    cargo(&[
-        "nextest",
-        "run",
-        "--workspace",
-        "--all-features",
-        "--locked",
-        "--no-fail-fast",
-    ])?;
+    cargo(&["test", "--doc", "--workspace", "--all-features", "--locked"])?;
     cargo(&[
         "nextest",
         "run",
@@ -123,7 +117,14 @@ fn test() -> Result<(), String> {
         "--no-default-features",
         "--locked",
     ])?;
-    cargo(&["test", "--doc", "--workspace", "--all-features", "--locked"])
+    cargo(&[
+        "nextest",
+        "run",
+        "--workspace",
+        "--all-features",
+        "--locked",
+        "--no-fail-fast",
+    ])
 }
 
 /// Runs `f` with the test registries up; stops them afterwards if this call started them.
