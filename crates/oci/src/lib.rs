@@ -10,6 +10,7 @@
 //!   kept as the exact bytes it was read from, so its digest is always over those bytes.
 //! - [`pack::pack_manifest`]: the image spec 1.0 and 1.1 packing rules ORAS uses.
 //! - [`verify`]: size and digest checks while bytes stream, sync and async.
+//! - [`time`]: RFC 3339 date-times, parsed and written.
 //!
 //! ```
 //! use oras_oci::{Descriptor, Manifest, pack::{pack_manifest, Created, PackOptions}};
@@ -61,6 +62,7 @@ pub mod media_type;
 mod oci_spec_compat;
 pub mod pack;
 pub mod platform;
+pub mod time;
 pub mod verify;
 
 #[cfg(test)]

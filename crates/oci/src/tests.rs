@@ -12,9 +12,8 @@ use std::time::{Duration, UNIX_EPOCH};
 use proptest::prelude::*;
 
 use crate::manifest::{Content, ManifestError};
-use crate::pack::{
-    Created, PackError, PackOptions, PackVersion, format_rfc3339, is_rfc3339, pack_manifest,
-};
+use crate::pack::{Created, PackError, PackOptions, PackVersion, pack_manifest};
+use crate::time::{format_rfc3339, is_rfc3339, parse_rfc3339};
 use crate::verify::{Verifier, VerifyError, VerifyingAsyncReader, VerifyingReader};
 use crate::{Algorithm, Backend, Descriptor, Digest, Digester, Manifest, Platform, media_type};
 
@@ -824,6 +823,37 @@ fn rfc3339() {
         format_rfc3339(UNIX_EPOCH + Duration::from_secs(4_107_542_399)),
         "2100-02-28T23:59:59Z"
     );
+    let at = |secs: u64, nanos: u32| UNIX_EPOCH + Duration::new(secs, nanos);
+    assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(UNIX_EPOCH));
+    assert_eq!(
+        parse_rfc3339("2023-11-14T22:13:20Z"),
+        Some(at(1_700_000_000, 0))
+    );
+    assert_eq!(
+        parse_rfc3339("2023-11-14T23:13:20.25+01:00"),
+        Some(at(1_700_000_000, 250_000_000))
+    );
+    assert_eq!(
+        parse_rfc3339("2023-11-14T21:13:20.123456789123-01:00"),
+        Some(at(1_700_000_000, 123_456_789))
+    );
+    assert_eq!(
+        parse_rfc3339("1969-12-31T23:59:59Z"),
+        UNIX_EPOCH.checked_sub(Duration::from_secs(1))
+    );
+    assert_eq!(
+        parse_rfc3339("2016-12-31T23:59:60Z"),
+        Some(at(1_483_228_800, 0)),
+        "a leap second is the next second"
+    );
+}
+
+proptest! {
+    #[test]
+    fn rfc3339_format_then_parse_round_trips(secs in 0u64..253_402_300_799) {
+        let t = UNIX_EPOCH + Duration::from_secs(secs);
+        prop_assert_eq!(parse_rfc3339(&format_rfc3339(t)), Some(t));
+    }
 }
 
 #[cfg(feature = "oci-spec")]
