@@ -5,27 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use oras_oci::Digest;
+use oras_tests::fake::basic;
 use oras_tests::{RawResponse, Registry, http1, http1_plain, registries};
-
-fn basic(user: &str, password: &str) -> String {
-    // Base64 by hand: the test must not trust the code under test for the header it checks.
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let input = format!("{user}:{password}");
-    let mut out = String::new();
-    for c in input.as_bytes().chunks(3) {
-        let n = (u32::from(c[0]) << 16)
-            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*c.get(2).unwrap_or(&0));
-        for i in 0..4 {
-            if i <= c.len() {
-                out.push(char::from(T[(n >> (18 - 6 * i) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    format!("Basic {out}")
-}
 
 fn tls_request(
     r: &Registry,

@@ -87,6 +87,17 @@ fn ci() -> Result<(), String> {
         "-D",
         "warnings",
     ])?;
+    cargo(&[
+        "clippy",
+        "--package",
+        "oras-distribution",
+        "--all-targets",
+        "--no-default-features",
+        "--locked",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
     with_registries(test)?;
     run(
         Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
@@ -109,11 +120,15 @@ fn ci() -> Result<(), String> {
 /// last so its summary closes the output.
 fn test() -> Result<(), String> {
     cargo(&["test", "--doc", "--workspace", "--all-features", "--locked"])?;
+    // oras-oci without its fast hash backend; oras-distribution without hyper, rustls and
+    // tokio (its in-memory transport tests still run).
     cargo(&[
         "nextest",
         "run",
         "--package",
         "oras-oci",
+        "--package",
+        "oras-distribution",
         "--no-default-features",
         "--locked",
     ])?;

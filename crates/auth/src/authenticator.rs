@@ -264,6 +264,21 @@ impl Authenticator {
         }
     }
 
+    /// The error for a request refused again after [`respond`](Self::respond): the
+    /// credentials for `host` were rejected, or there are none.
+    pub async fn rejected(&self, host: &str) -> AuthError {
+        match self.credential(host).await {
+            Ok(Some(c)) => AuthError::CredentialsRejected {
+                host: host.to_owned(),
+                credential: c.to_string(),
+            },
+            Ok(None) => AuthError::NoCredentials {
+                host: host.to_owned(),
+            },
+            Err(e) => e,
+        }
+    }
+
     /// What to resend with after a 401 from `origin`.
     ///
     /// `challenges` are the response's ([`Challenge::from_headers`]); `sent` is the

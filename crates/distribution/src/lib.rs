@@ -1,8 +1,52 @@
-//! A transport-agnostic OCI distribution-spec client (not yet implemented).
+//! A transport-agnostic OCI distribution-spec client.
 //!
-//! This crate will hold `Registry` and `Repository` clients speaking the whole distribution
-//! spec over a small `Transport` trait, with a hyper + hyper-rustls + tokio transport behind
-//! a default feature. It builds on `oras-reference`, `oras-oci` and `oras-auth`.
+//! The principal types:
+//!
+//! - [`Client`]: configuration, auth ([`oras_auth::Authenticator`]), retries, redirects;
+//!   cheap to clone and safe to share between tasks.
+//! - [`Registry`] (ping, catalog) and [`Repository`] (manifests, blobs, tags, mounts).
+//! - [`Transport`]: the seam to the network. [`HyperTransport`] (feature `hyper`, on by
+//!   default) is hyper 1 over rustls on tokio; any other HTTP stack fits behind the trait,
+//!   and the crate builds without hyper, rustls or tokio (`--no-default-features`).
+//! - [`Body`] and [`ResponseBody`]: bodies stream; a body says whether it can be sent
+//!   again, so retries and auth never replay a one-shot stream by accident.
+//! - [`Error`]: answers `is_not_found`, `is_unauthorized`, `is_denied`, `is_retryable`,
+//!   and keeps the registry's error codes.
+//!
+//! ```no_run
+//! # #[cfg(feature = "hyper")]
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use oras_distribution::{Client, ClientConfig, HyperTransport};
+//! use oras_auth::{Authenticator, CredentialChain};
+//!
+//! let client = Client::new(HyperTransport::new()?, Authenticator::new(CredentialChain::standard()), ClientConfig::default());
+//! let repo = client.repository(&"localhost:5000/hello".parse()?);
+//! let blob = repo.push_blob_bytes("text/plain", &b"hello"[..]).await?;
+//! assert_eq!(repo.fetch_blob_bytes(&blob).await?, &b"hello"[..]);
+//! println!("tags: {:?}", repo.tags(None).await?);
+//! # Ok(()) }
+//! ```
+//!
+//! Every byte fetched is verified against its digest and size as it streams, manifests
+//! are kept as the bytes received, and `Authorization` never leaves the registry's origin.
+//!
+//! Most users want the higher-level `oras-artifact` crate.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+mod body;
+mod client;
+mod error;
+#[cfg(feature = "hyper")]
+mod hyper_transport;
+mod repository;
+mod transport;
+
+pub use body::{Body, BoxError, ByteStream, CollectError, LimitExceeded, ResponseBody};
+pub use client::{Client, ClientConfig, DEFAULT_CHUNK_SIZE, PlainHttp, RetryPolicy, WarningHook};
+pub use error::{Error, ErrorCode, ErrorKind, Result};
+#[cfg(feature = "hyper")]
+pub use hyper_transport::{HyperOptions, HyperTransport};
+pub use repository::{BlobReader, Mounted, Registry, Repository, next_link};
+pub use transport::{BoxFuture, Transport, TransportError, TransportErrorKind};

@@ -182,6 +182,30 @@ fn verifier_outcomes() {
         Verifier::new(unknown, 1),
         Err(VerifyError::UnsupportedAlgorithm { .. })
     ));
+    // Resuming after a prefix hashed elsewhere.
+    let mut prefix = Digester::new(Algorithm::Sha256);
+    prefix.update(b"hel");
+    let mut v = Verifier::resume(Digest::sha256(b"hello"), 5, prefix, 3).unwrap();
+    assert_eq!(v.remaining(), 2);
+    v.update(b"lo").unwrap();
+    v.finish().unwrap();
+    let mut wrong = Digester::new(Algorithm::Sha256);
+    wrong.update(b"HEL");
+    assert!(
+        Verifier::resume(Digest::sha256(b"hello"), 5, wrong, 3)
+            .unwrap()
+            .update(b"lo")
+            .is_err()
+    );
+    assert!(
+        Verifier::resume(
+            Digest::sha256(b"hello"),
+            5,
+            Digester::new(Algorithm::Sha512),
+            0
+        )
+        .is_err()
+    );
     let err = verify_chunks(b"hellO", b"hello", 5).unwrap_err();
     assert!(
         err.to_string()

@@ -112,6 +112,36 @@ impl Verifier {
         Self::new(desc.digest.clone(), desc.size)
     }
 
+    /// Continues verifying content whose first `received` bytes were already fed to
+    /// `digester` (resuming a download from where a file on disk ends).
+    pub fn resume(
+        expected: Digest,
+        size: u64,
+        digester: Digester,
+        received: u64,
+    ) -> Result<Self, VerifyError> {
+        if expected.algorithm() != Some(digester.algorithm()) {
+            return Err(VerifyError::UnsupportedAlgorithm { digest: expected });
+        }
+        if received > size {
+            return Err(VerifyError::TooLong {
+                digest: expected,
+                expected: size,
+            });
+        }
+        let mut v = Self {
+            digester: Some(digester),
+            expected,
+            size,
+            received,
+            mismatch: None,
+        };
+        if received == size {
+            v.check_digest()?;
+        }
+        Ok(v)
+    }
+
     /// Feeds a chunk. Fails when the content becomes longer than expected, or when this
     /// chunk completes the expected size and the digest does not match.
     pub fn update(&mut self, chunk: &[u8]) -> Result<(), VerifyError> {

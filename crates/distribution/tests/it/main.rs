@@ -1,0 +1,42 @@
+//! oras-distribution's integration tests: one binary.
+//!
+//! `memory` drives the client through a custom in-memory transport (it runs with
+//! `--no-default-features`: no hyper, no tokio in the library); `real` uses the hyper
+//! transport against real registries on loopback.
+
+#![allow(clippy::unwrap_used, reason = "test code: a panic is how a failure is reported")]
+
+use std::future::Future;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::{Duration, Instant};
+
+mod memory;
+#[cfg(feature = "hyper")]
+mod real;
+
+struct Unpark(std::thread::Thread);
+
+impl Wake for Unpark {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+}
+
+/// Runs a future on this thread without a runtime; fails after a minute without progress.
+pub fn block_on<F: Future>(f: F) -> F::Output {
+    let mut f = std::pin::pin!(f);
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the future was not woken within a minute"
+        );
+        std::thread::park_timeout(Duration::from_secs(1));
+    }
+}

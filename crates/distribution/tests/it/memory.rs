@@ -1,0 +1,750 @@
+//! The client over a custom in-memory transport: a full push and pull, auth flows, and
+//! faults injected on the way (retries, resumption, corruption, redirects, hostile
+//! headers), with no network and no runtime.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderValue, Request, Response, StatusCode, header};
+use oras_auth::{Authenticator, Credential, StaticCredentials};
+use oras_distribution::{
+    Body, BoxFuture, ByteStream, Client, ClientConfig, ErrorKind, Mounted, PlainHttp, Repository,
+    ResponseBody, RetryPolicy, Transport, TransportError, TransportErrorKind,
+};
+use oras_oci::pack::{Created, PackOptions, pack_manifest};
+use oras_oci::{Descriptor, Digest, Digester, media_type};
+use oras_tests::fake::{FakeAuth, FakeRegistry};
+
+use crate::block_on;
+
+const ORIGIN: &str = "http://registry.test";
+
+/// What to do to the next response that matches.
+#[derive(Clone, Debug)]
+enum Fault {
+    /// Answer with this status and headers instead of asking the registry.
+    Status(u16, Vec<(&'static str, String)>, String),
+    /// Deliver only the first n bytes of the body, then break the stream.
+    Truncate(usize),
+    /// Flip a bit of the body.
+    Corrupt,
+    /// Redirect to the same path on another origin, which answers from the registry
+    /// but records the Authorization header it received.
+    Redirect,
+    /// Fail to connect.
+    Refuse,
+}
+
+#[derive(Default)]
+struct Shared {
+    faults: VecDeque<(String, Fault)>,
+    sleeps: Vec<Duration>,
+    elsewhere_auth: Vec<Option<String>>,
+    /// What the storage origin presents to the registry on the client's behalf, as a
+    /// pre-signed URL would authorise it.
+    storage_authorization: Option<String>,
+}
+
+/// A transport that hands requests to a [`FakeRegistry`], with faults on the way.
+#[derive(Clone)]
+struct Memory {
+    registry: FakeRegistry,
+    shared: Arc<Mutex<Shared>>,
+}
+
+impl std::fmt::Debug for Memory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Memory")
+    }
+}
+
+impl Memory {
+    fn new(auth: FakeAuth) -> Self {
+        let registry = FakeRegistry::new(auth);
+        registry.set_origin(ORIGIN);
+        Self {
+            registry,
+            shared: Arc::default(),
+        }
+    }
+
+    /// Injects `fault` into the next request whose method and path start with `matching`
+    /// (`"GET /v2/x/blobs/"`).
+    fn fault(&self, matching: &str, fault: Fault) {
+        self.shared
+            .lock()
+            .unwrap()
+            .faults
+            .push_back((matching.to_owned(), fault));
+    }
+
+    fn sleeps(&self) -> Vec<Duration> {
+        self.shared.lock().unwrap().sleeps.clone()
+    }
+
+    fn take_fault(&self, key: &str) -> Option<Fault> {
+        let mut s = self.shared.lock().unwrap();
+        let i = s
+            .faults
+            .iter()
+            .position(|(m, _)| key.starts_with(m.as_str()))?;
+        s.faults.remove(i).map(|(_, f)| f)
+    }
+}
+
+async fn collect(mut stream: ByteStream) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(chunk) = std::future::poll_fn(|cx| stream.as_mut().poll_next(cx)).await {
+        out.extend_from_slice(&chunk.expect("request bodies in these tests do not fail"));
+    }
+    out
+}
+
+/// A body that yields `data` then breaks.
+struct Broken(Option<Bytes>);
+
+impl futures_core::Stream for Broken {
+    type Item = Result<Bytes, oras_distribution::BoxError>;
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        std::task::Poll::Ready(Some(match self.0.take() {
+            Some(b) => Ok(b),
+            None => Err("connection reset by peer".into()),
+        }))
+    }
+}
+
+impl Transport for Memory {
+    fn send(
+        &self,
+        request: Request<Body>,
+    ) -> BoxFuture<'static, Result<Response<ResponseBody>, TransportError>> {
+        let this = self.clone();
+        Box::pin(async move {
+            let (parts, body) = request.into_parts();
+            let body = collect(body.into_stream()).await;
+            let mut req = Request::from_parts(parts, body);
+            let key = format!(
+                "{} {}",
+                req.method(),
+                req.uri().path_and_query().map_or("", |p| p.as_str())
+            );
+            let elsewhere = !req.uri().to_string().starts_with(ORIGIN);
+            if elsewhere {
+                let auth = req
+                    .headers()
+                    .get(header::AUTHORIZATION)
+                    .map(|v| v.to_str().unwrap().to_owned());
+                let mut shared = this.shared.lock().unwrap();
+                shared.elsewhere_auth.push(auth);
+                req.headers_mut().remove(header::AUTHORIZATION);
+                if let Some(signed) = &shared.storage_authorization {
+                    req.headers_mut().insert(
+                        header::AUTHORIZATION,
+                        HeaderValue::from_str(signed).unwrap(),
+                    );
+                }
+            }
+            let fault = if elsewhere {
+                None
+            } else {
+                this.take_fault(&key)
+            };
+            if let Some(Fault::Status(code, headers, body)) = &fault {
+                let mut r = Response::new(ResponseBody::from_bytes(body.clone()));
+                *r.status_mut() = StatusCode::from_u16(*code).unwrap();
+                for (k, v) in headers {
+                    r.headers_mut()
+                        .append(*k, HeaderValue::from_str(v).unwrap());
+                }
+                return Ok(r);
+            }
+            if let Some(Fault::Refuse) = fault {
+                return Err(TransportError::new(
+                    TransportErrorKind::Connect,
+                    "connection refused",
+                    None,
+                ));
+            }
+            if let Some(Fault::Redirect) = fault {
+                let mut r = Response::new(ResponseBody::empty());
+                *r.status_mut() = StatusCode::TEMPORARY_REDIRECT;
+                let to = format!("http://storage.test{}", req.uri().path_and_query().unwrap());
+                r.headers_mut()
+                    .insert(header::LOCATION, HeaderValue::from_str(&to).unwrap());
+                return Ok(r);
+            }
+            let (parts, body) = this.registry.handle(&req).into_parts();
+            let body = match fault {
+                Some(Fault::Truncate(n)) => ResponseBody::new(Box::pin(Broken(Some(
+                    Bytes::copy_from_slice(&body[..n.min(body.len())]),
+                )))),
+                Some(Fault::Corrupt) => {
+                    let mut b = body;
+                    let last = b.len() - 1;
+                    b[last] ^= 1;
+                    ResponseBody::from_bytes(b)
+                }
+                _ => ResponseBody::from_bytes(body),
+            };
+            Ok(Response::from_parts(parts, body))
+        })
+    }
+
+    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
+        self.shared.lock().unwrap().sleeps.push(duration);
+        Box::pin(std::future::ready(()))
+    }
+}
+
+fn client(
+    memory: &Memory,
+    creds: StaticCredentials,
+    tweak: impl FnOnce(&mut ClientConfig),
+) -> Client {
+    let mut config = ClientConfig::default();
+    config.plain_http = PlainHttp::All;
+    tweak(&mut config);
+    Client::new(memory.clone(), Authenticator::new(creds), config)
+}
+
+fn repo(client: &Client, name: &str) -> Repository {
+    client.repository(&format!("registry.test/{name}").parse().unwrap())
+}
+
+/// Deterministic test data.
+fn data(len: usize, seed: u8) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+        .collect()
+}
+
+fn reopenable(bytes: Vec<u8>, piece: usize) -> Body {
+    let bytes = Bytes::from(bytes);
+    let len = bytes.len() as u64;
+    Body::reopenable(Some(len), move || {
+        let pieces: Vec<Result<Bytes, oras_distribution::BoxError>> = bytes
+            .chunks(piece)
+            .map(|c| Ok(Bytes::copy_from_slice(c)))
+            .collect();
+        Ok(Box::pin(Iter(pieces.into_iter())) as ByteStream)
+    })
+    .unwrap()
+}
+
+struct Iter(std::vec::IntoIter<Result<Bytes, oras_distribution::BoxError>>);
+
+impl futures_core::Stream for Iter {
+    type Item = Result<Bytes, oras_distribution::BoxError>;
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        std::task::Poll::Ready(self.0.next())
+    }
+}
+
+#[test]
+fn full_push_and_pull_through_a_custom_transport() {
+    let memory = Memory::new(FakeAuth::None);
+    let c = client(&memory, StaticCredentials::new(), |c| c.chunk_size = None);
+    let chunked = client(&memory, StaticCredentials::new(), |c| {
+        c.chunk_size = Some(1000)
+    });
+    let r = repo(&c, "team/app");
+    block_on(async {
+        // A small blob from bytes, a larger one streamed in one PUT, another in chunks.
+        let small = r
+            .push_blob_bytes("text/plain", &b"hello"[..])
+            .await
+            .unwrap();
+        let mono_data = data(5000, 1);
+        let mono = Descriptor::of(media_type::OCI_LAYER, &mono_data);
+        r.push_blob(&mono, reopenable(mono_data.clone(), 333))
+            .await
+            .unwrap();
+        let chunk_data = data(4500, 2);
+        let chunk_desc = Descriptor::of(media_type::OCI_LAYER, &chunk_data);
+        repo(&chunked, "team/app")
+            .push_blob(&chunk_desc, reopenable(chunk_data.clone(), 777))
+            .await
+            .unwrap();
+        let patches = memory
+            .registry
+            .seen()
+            .iter()
+            .filter(|s| s.method == http::Method::PATCH)
+            .count();
+        assert_eq!(patches, 5, "4500 bytes in chunks of 1000");
+
+        let mut opts = PackOptions::default();
+        opts.artifact_type = Some("application/vnd.test".into());
+        opts.layers = vec![small.clone(), mono.clone(), chunk_desc.clone()];
+        opts.created = Created::Omit;
+        let packed = pack_manifest(opts).unwrap();
+        for (d, b) in &packed.blobs {
+            r.push_blob(d, Body::from_bytes(b.clone())).await.unwrap();
+        }
+        let pushed = r.push_manifest("v1", &packed.manifest).await.unwrap();
+        assert_eq!(pushed.digest, *packed.manifest.digest());
+
+        // Pull it back: resolve, fetch, every blob verified.
+        let resolved = r.resolve("v1").await.unwrap();
+        assert_eq!(resolved, packed.manifest.descriptor());
+        let fetched = r.fetch_manifest("v1").await.unwrap();
+        assert_eq!(fetched.bytes(), packed.manifest.bytes());
+        assert_eq!(
+            r.fetch_manifest_for(&resolved).await.unwrap().digest(),
+            packed.manifest.digest()
+        );
+        for (layer, want) in fetched.as_image().unwrap().layers.iter().zip([
+            b"hello".to_vec(),
+            mono_data,
+            chunk_data,
+        ]) {
+            assert_eq!(r.fetch_blob_bytes(layer).await.unwrap(), want);
+        }
+        assert_eq!(r.blob_exists(&small.digest).await.unwrap(), Some(5));
+        assert_eq!(r.blob_exists(&Digest::sha256(b"nope")).await.unwrap(), None);
+
+        // Tags across pages, tag, delete.
+        for t in ["v2", "v3", "v4", "v5"] {
+            r.tag("v1", t).await.unwrap();
+        }
+        assert_eq!(
+            r.tags(Some(2)).await.unwrap(),
+            ["v1", "v2", "v3", "v4", "v5"]
+        );
+        let tag_pages = memory
+            .registry
+            .seen()
+            .iter()
+            .filter(|s| s.path.contains("/tags/list"))
+            .count();
+        assert_eq!(tag_pages, 3, "pages of 2 followed through Link");
+        r.delete_manifest(packed.manifest.digest()).await.unwrap();
+        let err = r.fetch_manifest("v1").await.unwrap_err();
+        assert!(err.is_not_found(), "{err}");
+        assert_eq!(err.codes()[0].code, "MANIFEST_UNKNOWN");
+        assert_eq!(
+            err.to_string(),
+            "GET http://registry.test/v2/team/app/manifests/v1: 404 Not Found; MANIFEST_UNKNOWN: manifest unknown"
+        );
+        assert_eq!(memory.registry.open_uploads(), 0);
+    });
+}
+
+#[test]
+fn uploads_that_do_not_match_their_descriptor_fail() {
+    let memory = Memory::new(FakeAuth::None);
+    let c = client(&memory, StaticCredentials::new(), |_| {});
+    let r = repo(&c, "a");
+    let desc = Descriptor::of("x/y", b"the real content");
+    let err = block_on(r.push_blob(&desc, Body::from_bytes(&b"other content"[..]))).unwrap_err();
+    assert_eq!(err.status(), Some(StatusCode::BAD_REQUEST));
+    assert_eq!(err.codes()[0].code, "DIGEST_INVALID");
+    assert!(!memory.registry.has_blob(desc.digest.as_str()));
+}
+
+#[test]
+fn mount_and_fallback_upload() {
+    let memory = Memory::new(FakeAuth::None);
+    let c = client(&memory, StaticCredentials::new(), |_| {});
+    let present = memory.registry.put_blob(b"shared layer");
+    let desc = Descriptor::new("x/y", present, 12);
+    let outcome =
+        block_on(repo(&c, "dst").mount_blob(&desc, "src", || panic!("no upload needed"))).unwrap();
+    assert_eq!(outcome, Mounted::Mounted);
+    let absent = Descriptor::of("x/y", b"not there yet");
+    let outcome = block_on(repo(&c, "dst").mount_blob(&absent, "src", || {
+        Ok(Body::from_bytes(&b"not there yet"[..]))
+    }))
+    .unwrap();
+    assert_eq!(outcome, Mounted::Uploaded);
+    assert!(memory.registry.has_blob(absent.digest.as_str()));
+}
+
+#[test]
+fn token_auth_flows_through_the_client() {
+    let memory = Memory::new(FakeAuth::Token {
+        user: "alice".into(),
+        password: "s3cret".into(),
+        anonymous_pull: true,
+    });
+    let creds =
+        StaticCredentials::new().with_host("registry.test", Credential::basic("alice", "s3cret"));
+    let c = client(&memory, creds, |_| {});
+    let r = repo(&c, "team/app");
+    block_on(async {
+        // A push: one token for pull,push covers HEAD, POST, PATCH, PUT.
+        for i in 0..3u8 {
+            r.push_blob_bytes("x/y", vec![i; 10]).await.unwrap();
+        }
+        let seen = memory.registry.seen();
+        let tokens: Vec<_> = seen
+            .iter()
+            .filter(|s| s.path.starts_with("/token"))
+            .collect();
+        assert_eq!(tokens.len(), 1, "one token for the whole push: {seen:#?}");
+        assert!(
+            tokens[0]
+                .path
+                .contains("scope=repository%3Ateam%2Fapp%3Apull%2Cpush"),
+            "{}",
+            tokens[0].path
+        );
+        assert_eq!(
+            tokens[0].authorization.as_deref(),
+            Some(oras_tests::fake::basic("alice", "s3cret").as_str())
+        );
+        let unauthorized = seen.iter().filter(|s| s.status == 401).count();
+        assert_eq!(
+            unauthorized, 1,
+            "one 401 to learn the challenge, then the token is used up front"
+        );
+    });
+
+    // Anonymous pull token for someone without credentials.
+    let anon = client(&memory, StaticCredentials::new(), |_| {});
+    let ar = repo(&anon, "team/app");
+    let d = Descriptor::of("x/y", &[0u8; 10]);
+    assert_eq!(block_on(ar.fetch_blob_bytes(&d)).unwrap(), vec![0u8; 10]);
+    // ...but pushing anonymously is refused with a clear error, after bounded requests.
+    memory.registry.clear_seen();
+    let err = block_on(ar.push_blob_bytes("x/y", &b"nope"[..])).unwrap_err();
+    assert!(err.is_unauthorized(), "{err}");
+    assert!(
+        memory.registry.seen().len() <= 4,
+        "bounded: {:#?}",
+        memory.registry.seen()
+    );
+
+    // Wrong password: the token service refuses; the message says what to do, no secret.
+    let wrong = client(
+        &memory,
+        StaticCredentials::new().with_any_host(Credential::basic("alice", "wrong-pw")),
+        |_| {},
+    );
+    let err = block_on(repo(&wrong, "team/app").push_blob_bytes("x/y", &b"nope"[..])).unwrap_err();
+    assert!(err.is_unauthorized(), "{err}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("answered HTTP 401; the credentials were rejected: run `oras login` again"),
+        "{msg}"
+    );
+    assert!(!msg.contains("wrong-pw") && !format!("{err:?}").contains("wrong-pw"));
+}
+
+#[test]
+fn a_registry_that_keeps_answering_401_gets_a_clear_error_in_bounded_requests() {
+    let memory = Memory::new(FakeAuth::Basic("u".into(), "p".into()));
+    let c = client(
+        &memory,
+        StaticCredentials::new().with_any_host(Credential::basic("u", "not-p")),
+        |_| {},
+    );
+    let err = block_on(repo(&c, "a").fetch_manifest("v1")).unwrap_err();
+    assert!(err.is_unauthorized(), "{err}");
+    assert_eq!(
+        memory.registry.seen().len(),
+        2,
+        "the first try, then once with credentials"
+    );
+    let again = block_on(repo(&c, "a").fetch_manifest("v1")).unwrap_err();
+    assert!(
+        again
+            .to_string()
+            .contains("rejected the username \"u\" and password"),
+        "{again}"
+    );
+}
+
+#[test]
+fn retries_honour_retry_after_and_give_up() {
+    let memory = Memory::new(FakeAuth::None);
+    let c = client(&memory, StaticCredentials::new(), |c| {
+        c.retry = RetryPolicy::default()
+    });
+    let r = repo(&c, "a");
+    let d = block_on(r.push_blob_bytes("x/y", &b"retry me"[..])).unwrap();
+    memory.fault(
+        "GET /v2/a/blobs/",
+        Fault::Status(429, vec![("retry-after", "2".into())], "slow down".into()),
+    );
+    memory.fault(
+        "GET /v2/a/blobs/",
+        Fault::Status(503, vec![], String::new()),
+    );
+    memory.fault("GET /v2/a/blobs/", Fault::Refuse);
+    memory.fault(
+        "GET /v2/a/blobs/",
+        Fault::Status(429, vec![("retry-after", "86400".into())], String::new()),
+    );
+    assert_eq!(block_on(r.fetch_blob_bytes(&d)).unwrap(), &b"retry me"[..]);
+    let sleeps = memory.sleeps();
+    assert_eq!(sleeps.len(), 4);
+    assert_eq!(sleeps[0], Duration::from_secs(2), "Retry-After honoured");
+    assert!(
+        sleeps[1] >= Duration::from_millis(250) && sleeps[1] <= Duration::from_millis(750),
+        "jittered back-off: {:?}",
+        sleeps[1]
+    );
+    assert!(
+        sleeps[2] >= Duration::from_millis(500) && sleeps[2] <= Duration::from_millis(1500),
+        "doubling: {:?}",
+        sleeps[2]
+    );
+    assert_eq!(
+        sleeps[3],
+        Duration::from_secs(60),
+        "Retry-After bounded by the policy"
+    );
+
+    // A server that fails forever: an error after max_retries + 1 requests.
+    for _ in 0..10 {
+        memory.fault(
+            "GET /v2/a/manifests/",
+            Fault::Status(500, vec![], String::new()),
+        );
+    }
+    memory.registry.clear_seen();
+    let before = memory.shared.lock().unwrap().faults.len();
+    let err = block_on(r.fetch_manifest("v1")).unwrap_err();
+    assert!(err.is_retryable(), "{err}");
+    assert_eq!(err.status(), Some(StatusCode::INTERNAL_SERVER_ERROR));
+    assert_eq!(
+        before - memory.shared.lock().unwrap().faults.len(),
+        6,
+        "1 try + 5 retries"
+    );
+}
+
+#[test]
+fn broken_downloads_resume_and_corruption_is_never_success() {
+    let memory = Memory::new(FakeAuth::None);
+    let c = client(&memory, StaticCredentials::new(), |_| {});
+    let r = repo(&c, "a");
+    let content = data(10_000, 7);
+    let d = block_on(r.push_blob_bytes("x/y", content.clone())).unwrap();
+
+    memory.registry.clear_seen();
+    memory.fault("GET /v2/a/blobs/", Fault::Truncate(4000));
+    memory.fault("GET /v2/a/blobs/", Fault::Truncate(3000));
+    assert_eq!(
+        block_on(r.fetch_blob_bytes(&d)).unwrap(),
+        content,
+        "resumed twice, verified whole"
+    );
+    let gets: Vec<_> = memory
+        .registry
+        .seen()
+        .into_iter()
+        .filter(|s| s.method == http::Method::GET)
+        .collect();
+    assert_eq!(gets.len(), 3);
+
+    // Resuming from bytes already on disk.
+    let mut prefix = Digester::new(oras_oci::Algorithm::Sha256);
+    prefix.update(&content[..6000]);
+    let rest = block_on(async {
+        let mut reader = r.fetch_blob_from(&d, 6000, prefix).await.unwrap();
+        let mut out = Vec::new();
+        while let Some(chunk) = reader.chunk().await {
+            out.extend_from_slice(&chunk.unwrap());
+        }
+        out
+    });
+    assert_eq!(rest, &content[6000..]);
+
+    // A flipped bit: the chunk that completes the blob is an error, there is no end.
+    memory.fault("GET /v2/a/blobs/", Fault::Corrupt);
+    let outcome = block_on(async {
+        let mut reader = r.fetch_blob(&d).await.unwrap();
+        let mut got = 0;
+        loop {
+            match reader.chunk().await {
+                Some(Ok(c)) => got += c.len(),
+                Some(Err(e)) => return (got, Some(e)),
+                None => return (got, None),
+            }
+        }
+    });
+    let err = outcome.1.expect("corruption is an error");
+    assert_eq!(err.kind(), ErrorKind::Verify);
+    assert!(err.to_string().contains("digest mismatch"), "{err}");
+    assert!(outcome.0 < content.len());
+}
+
+#[test]
+fn authorization_never_follows_a_redirect_to_another_origin() {
+    let memory = Memory::new(FakeAuth::Basic("u".into(), "p".into()));
+    let c = client(
+        &memory,
+        StaticCredentials::new().with_any_host(Credential::basic("u", "p")),
+        |_| {},
+    );
+    let r = repo(&c, "a");
+    let d = block_on(r.push_blob_bytes("x/y", &b"redirected"[..])).unwrap();
+    memory.shared.lock().unwrap().storage_authorization = Some(oras_tests::fake::basic("u", "p"));
+    memory.fault("GET /v2/a/blobs/", Fault::Redirect);
+    assert_eq!(
+        block_on(r.fetch_blob_bytes(&d)).unwrap(),
+        &b"redirected"[..]
+    );
+    let elsewhere = memory.shared.lock().unwrap().elsewhere_auth.clone();
+    assert_eq!(
+        elsewhere,
+        vec![None],
+        "the storage origin got no Authorization"
+    );
+}
+
+#[test]
+fn hostile_headers_and_bodies_are_refused() {
+    let memory = Memory::new(FakeAuth::None);
+    let c = client(&memory, StaticCredentials::new(), |c| {
+        c.manifest_size_limit = 1024
+    });
+    let r = repo(&c, "a");
+    let mut opts = PackOptions::default();
+    opts.artifact_type = Some("application/vnd.test".into());
+    opts.created = Created::Omit;
+    let m = pack_manifest(opts).unwrap().manifest;
+    block_on(r.push_manifest("v1", &m)).unwrap();
+
+    // A Link to another origin.
+    memory.fault(
+        "GET /v2/a/tags/list",
+        Fault::Status(
+            200,
+            vec![(
+                "link",
+                "<http://evil.test/v2/a/tags/list?n=1>; rel=\"next\"".into(),
+            )],
+            r#"{"tags":["v1"]}"#.into(),
+        ),
+    );
+    let err = block_on(r.tags(Some(1))).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("Link header points to another origin: http://evil.test/v2/a/tags/list"),
+        "{err}"
+    );
+
+    // tags: null is an empty list.
+    memory.fault(
+        "GET /v2/a/tags/list",
+        Fault::Status(200, vec![], r#"{"name":"a","tags":null}"#.into()),
+    );
+    assert_eq!(block_on(r.tags(None)).unwrap(), Vec::<String>::new());
+
+    // A manifest over the limit, announced or not.
+    let big = format!("{{\"schemaVersion\":2,\"pad\":\"{}\"}}", "x".repeat(2000));
+    memory.fault(
+        "GET /v2/a/manifests/",
+        Fault::Status(
+            200,
+            vec![("content-type", media_type::OCI_MANIFEST.into())],
+            big,
+        ),
+    );
+    let err = block_on(r.fetch_manifest("v1")).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Manifest);
+    assert!(
+        err.to_string().contains("exceeds the limit of 1024 bytes"),
+        "{err}"
+    );
+
+    // A manifest whose bytes do not match the digest asked for.
+    let other = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}"#;
+    memory.fault(
+        "GET /v2/a/manifests/",
+        Fault::Status(
+            200,
+            vec![("content-type", media_type::OCI_INDEX.into())],
+            String::from_utf8(other.to_vec()).unwrap(),
+        ),
+    );
+    let err = block_on(r.fetch_manifest(m.digest().as_str())).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Verify);
+
+    // A wrong Docker-Content-Digest.
+    memory.fault(
+        "GET /v2/a/manifests/",
+        Fault::Status(
+            200,
+            vec![
+                ("content-type", media_type::OCI_INDEX.into()),
+                ("docker-content-digest", Digest::sha256(b"x").to_string()),
+            ],
+            String::from_utf8(other.to_vec()).unwrap(),
+        ),
+    );
+    assert_eq!(
+        block_on(r.fetch_manifest("v1")).unwrap_err().kind(),
+        ErrorKind::Verify
+    );
+
+    // An error body of many megabytes is read only up to the limit.
+    let huge = "e".repeat(8 << 20);
+    memory.fault("GET /v2/a/manifests/", Fault::Status(400, vec![], huge));
+    let err = block_on(r.fetch_manifest("v1")).unwrap_err();
+    assert_eq!(err.status(), Some(StatusCode::BAD_REQUEST));
+    assert!(err.to_string().len() < 1000);
+}
+
+#[test]
+fn one_shot_bodies_are_not_replayed() {
+    let memory = Memory::new(FakeAuth::None);
+    let c = client(&memory, StaticCredentials::new(), |_| {});
+    let r = repo(&c, "a");
+    let content = b"one shot".to_vec();
+    let d = Descriptor::of("x/y", &content);
+    memory.fault(
+        "PUT /v2/a/blobs/uploads/",
+        Fault::Status(503, vec![], String::new()),
+    );
+    let once = Body::from_stream(
+        Box::pin(Iter(vec![Ok(Bytes::from(content))].into_iter())),
+        Some(8),
+    );
+    let err = block_on(r.push_blob(&d, once)).unwrap_err();
+    assert_eq!(
+        err.status(),
+        Some(StatusCode::SERVICE_UNAVAILABLE),
+        "returned, not retried with a consumed stream: {err}"
+    );
+    assert!(memory.sleeps().is_empty());
+}
+
+#[test]
+fn warnings_are_reported_once() {
+    let memory = Memory::new(FakeAuth::None);
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    let c = client(&memory, StaticCredentials::new(), |c| {
+        c.on_warning = Some(Arc::new(move |host: &str, text: &str| {
+            sink.lock().unwrap().push(format!("{host}: {text}"))
+        }))
+    });
+    let r = repo(&c, "a");
+    for _ in 0..3 {
+        memory.fault(
+            "GET /v2/a/tags/list",
+            Fault::Status(
+                200,
+                vec![("warning", "299 - \"this repository is deprecated\"".into())],
+                r#"{"tags":[]}"#.into(),
+            ),
+        );
+        block_on(r.tags(None)).unwrap();
+    }
+    assert_eq!(
+        *seen.lock().unwrap(),
+        ["registry.test: this repository is deprecated"]
+    );
+}

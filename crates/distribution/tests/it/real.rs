@@ -1,0 +1,276 @@
+//! The hyper transport against real registries (Debian's docker-registry, distribution
+//! 2.8) started on loopback: anonymous, basic auth, TLS with a CA made for the run.
+
+use bytes::Bytes;
+use oras_auth::{Authenticator, Credential, StaticCredentials};
+use oras_distribution::{
+    Body, Client, ClientConfig, ErrorKind, HyperOptions, HyperTransport, Mounted, PlainHttp,
+    Repository,
+};
+use oras_oci::pack::{Created, PackOptions, pack_manifest};
+use oras_oci::{Descriptor, media_type};
+use oras_tests::{Registry, registries};
+
+fn client_for(r: &Registry, tweak: impl FnOnce(&mut ClientConfig, &mut HyperOptions)) -> Client {
+    let mut options = HyperOptions::default();
+    options.ca_files = r.ca_file.iter().cloned().collect();
+    let mut config = ClientConfig::default();
+    config.plain_http = if r.scheme == "https" {
+        PlainHttp::Never
+    } else {
+        PlainHttp::Localhost
+    };
+    tweak(&mut config, &mut options);
+    let creds = match (&r.username, &r.password) {
+        (Some(u), Some(p)) => {
+            StaticCredentials::new().with_host(r.host(), Credential::basic(u.clone(), p.clone()))
+        }
+        _ => StaticCredentials::new(),
+    };
+    Client::new(
+        HyperTransport::with_options(options).unwrap(),
+        Authenticator::new(creds),
+        config,
+    )
+}
+
+fn repo(c: &Client, r: &Registry, name: &str) -> Repository {
+    c.repository(&format!("{}/{name}", r.host()).parse().unwrap())
+}
+
+fn data(len: usize, seed: u32) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(2_654_435_761) | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x as u8
+        })
+        .collect()
+}
+
+fn reopenable(bytes: Vec<u8>) -> Body {
+    let bytes = Bytes::from(bytes);
+    let len = bytes.len() as u64;
+    Body::reopenable(Some(len), move || {
+        let pieces: Vec<Bytes> = bytes
+            .chunks(64 * 1024)
+            .map(Bytes::copy_from_slice)
+            .collect();
+        Ok(Box::pin(Pieces(pieces.into_iter())) as oras_distribution::ByteStream)
+    })
+    .unwrap()
+}
+
+struct Pieces(std::vec::IntoIter<Bytes>);
+
+impl futures_core::Stream for Pieces {
+    type Item = Result<Bytes, oras_distribution::BoxError>;
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        std::task::Poll::Ready(self.0.next().map(Ok))
+    }
+}
+
+async fn round_trip(r: &Registry) {
+    let c = client_for(r, |_, _| {});
+    let chunked = client_for(r, |c, _| c.chunk_size = Some(1 << 20));
+    let name = format!("round-trip/{}", r.name);
+    let rp = repo(&c, r, &name);
+    c.registry(&r.host()).ping().await.unwrap();
+
+    let small = rp
+        .push_blob_bytes("text/plain", &b"hello registry"[..])
+        .await
+        .unwrap();
+    let mono = data(3 << 20, 1);
+    let mono_desc = Descriptor::of(media_type::OCI_LAYER, &mono);
+    rp.push_blob(&mono_desc, reopenable(mono.clone()))
+        .await
+        .unwrap();
+    // Larger than the chunk size: four PATCHes, the last one short.
+    let big = data((3 << 20) + 12_345, 2);
+    let big_desc = Descriptor::of(media_type::OCI_LAYER, &big);
+    repo(&chunked, r, &name)
+        .push_blob(&big_desc, reopenable(big.clone()))
+        .await
+        .unwrap();
+
+    let mut opts = PackOptions::default();
+    opts.artifact_type = Some("application/vnd.oras-rs.test".into());
+    opts.layers = vec![small.clone(), mono_desc.clone(), big_desc.clone()];
+    opts.created = Created::Omit;
+    let packed = pack_manifest(opts).unwrap();
+    for (d, b) in &packed.blobs {
+        rp.push_blob(d, Body::from_bytes(b.clone())).await.unwrap();
+    }
+    rp.push_manifest("v1", &packed.manifest).await.unwrap();
+
+    let resolved = rp.resolve("v1").await.unwrap();
+    assert_eq!(resolved.digest, *packed.manifest.digest());
+    assert_eq!(resolved.media_type, media_type::OCI_MANIFEST);
+    let fetched = rp.fetch_manifest("v1").await.unwrap();
+    assert_eq!(
+        fetched.bytes(),
+        packed.manifest.bytes(),
+        "the exact bytes come back"
+    );
+    let by_digest = rp
+        .fetch_manifest(packed.manifest.digest().as_str())
+        .await
+        .unwrap();
+    assert_eq!(by_digest.digest(), packed.manifest.digest());
+    for (layer, want) in
+        fetched
+            .as_image()
+            .unwrap()
+            .layers
+            .iter()
+            .zip([b"hello registry".to_vec(), mono, big])
+    {
+        assert_eq!(
+            rp.fetch_blob_bytes(layer).await.unwrap(),
+            want,
+            "{}",
+            r.name
+        );
+    }
+    rp.tag("v1", "v1-copy").await.unwrap();
+    let mut tags = rp.tags(None).await.unwrap();
+    tags.sort();
+    assert_eq!(tags, ["v1", "v1-copy"]);
+    assert_eq!(
+        rp.blob_exists(&big_desc.digest).await.unwrap(),
+        Some(big_desc.size)
+    );
+
+    rp.delete_manifest(packed.manifest.digest()).await.unwrap();
+    let err = rp
+        .fetch_manifest(packed.manifest.digest().as_str())
+        .await
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err}");
+    rp.delete_blob(&small.digest).await.unwrap();
+    assert_eq!(rp.blob_exists(&small.digest).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn round_trip_on_the_anonymous_registry() {
+    round_trip(&registries().anonymous).await;
+}
+
+#[tokio::test]
+async fn round_trip_on_the_basic_auth_registry() {
+    round_trip(&registries().basic).await;
+}
+
+#[tokio::test]
+async fn round_trip_on_the_tls_registry() {
+    round_trip(&registries().tls).await;
+}
+
+#[tokio::test]
+async fn tags_paginate_over_260_tags() {
+    let r = &registries().anonymous;
+    let c = client_for(r, |_, _| {});
+    let rp = repo(&c, r, "pagination/many-tags");
+    let mut opts = PackOptions::default();
+    opts.artifact_type = Some("application/vnd.oras-rs.test".into());
+    opts.created = Created::Omit;
+    let packed = pack_manifest(opts).unwrap();
+    for (d, b) in &packed.blobs {
+        rp.push_blob(d, Body::from_bytes(b.clone())).await.unwrap();
+    }
+    let mut want: Vec<String> = (0..260).map(|i| format!("t{i:03}")).collect();
+    for t in &want {
+        rp.push_manifest(t, &packed.manifest).await.unwrap();
+    }
+    let mut got = rp.tags(Some(100)).await.unwrap();
+    got.sort();
+    want.sort();
+    assert_eq!(got, want);
+}
+
+#[tokio::test]
+async fn blobs_mount_across_repositories() {
+    let r = &registries().basic;
+    let c = client_for(r, |_, _| {});
+    let src = repo(&c, r, "mount/source");
+    let desc = src.push_blob_bytes("x/y", data(10_000, 3)).await.unwrap();
+    let dst = repo(&c, r, "mount/destination");
+    let outcome = dst
+        .mount_blob(&desc, "mount/source", || panic!("the registry mounts it"))
+        .await
+        .unwrap();
+    assert_eq!(outcome, Mounted::Mounted);
+    assert_eq!(dst.blob_exists(&desc.digest).await.unwrap(), Some(10_000));
+}
+
+#[tokio::test]
+async fn wrong_credentials_are_a_clear_error() {
+    let r = &registries().basic;
+    let transport = HyperTransport::new().unwrap();
+    let creds = StaticCredentials::new()
+        .with_host(r.host(), Credential::basic("oras-test", "definitely-wrong"));
+    let c = Client::new(
+        transport,
+        Authenticator::new(creds),
+        ClientConfig::default(),
+    );
+    let err = repo(&c, r, "x").fetch_manifest("v1").await.unwrap_err();
+    assert!(err.is_unauthorized(), "{err}");
+    assert!(
+        err.to_string().contains(&format!(
+            "{} rejected the username \"oras-test\" and password",
+            r.host()
+        )),
+        "{err}"
+    );
+    assert!(!format!("{err} {err:?}").contains("definitely-wrong"));
+
+    let anonymous = Client::new(
+        HyperTransport::new().unwrap(),
+        Authenticator::new(StaticCredentials::new()),
+        ClientConfig::default(),
+    );
+    let err = repo(&anonymous, r, "x")
+        .fetch_manifest("v1")
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains(&format!("run `oras login {}`", r.host())),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn tls_is_verified_unless_the_host_is_named_insecure() {
+    let r = &registries().tls;
+    let untrusting = client_for(r, |_, o| o.ca_files.clear());
+    let err = untrusting.registry(&r.host()).ping().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Transport);
+    assert!(format!("{err}").contains("certificate"), "{err}");
+    assert!(
+        !err.is_retryable(),
+        "a certificate problem is not retried: {err:?}"
+    );
+
+    let insecure = client_for(r, |_, o| {
+        o.ca_files.clear();
+        o.insecure_hosts = vec![r.host()];
+    });
+    insecure.registry(&r.host()).ping().await.unwrap();
+
+    let other_insecure = client_for(r, |_, o| {
+        o.ca_files.clear();
+        o.insecure_hosts = vec!["127.0.0.2".into()];
+    });
+    assert!(
+        other_insecure.registry(&r.host()).ping().await.is_err(),
+        "only the named host skips verification"
+    );
+}

@@ -1,0 +1,671 @@
+//! A registry written here: enough of the distribution API to push and pull, with the
+//! auth schemes real registries use, and a log of what it was asked. It is a plain
+//! function from request to response, so tests can drive it in memory through a custom
+//! transport or serve it over loopback HTTP.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use http::{HeaderValue, Method, Request, Response, StatusCode, header};
+use oras_oci::Digest;
+
+/// How the fake registry authenticates.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum FakeAuth {
+    /// Anyone may do anything.
+    #[default]
+    None,
+    /// Basic auth with this username and password on every request.
+    Basic(String, String),
+    /// Bearer tokens from `<origin>/token`, issued for these Basic credentials (or
+    /// anonymously for pull when `anonymous_pull`).
+    Token {
+        /// Username.
+        user: String,
+        /// Password.
+        password: String,
+        /// Whether anonymous token requests get pull access.
+        anonymous_pull: bool,
+    },
+}
+
+/// One request the registry saw.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Seen {
+    /// Method.
+    pub method: Method,
+    /// Path and query.
+    pub path: String,
+    /// The `Authorization` header, if any.
+    pub authorization: Option<String>,
+    /// The response status.
+    pub status: u16,
+}
+
+#[derive(Default)]
+struct State {
+    blobs: HashMap<String, Vec<u8>>,
+    /// repo -> reference (tag or digest) -> (media type, bytes)
+    manifests: HashMap<String, BTreeMap<String, (String, Vec<u8>)>>,
+    /// upload id -> (repo, bytes so far)
+    uploads: HashMap<u64, (String, Vec<u8>)>,
+    next_id: u64,
+    /// token -> granted scope strings
+    tokens: HashMap<String, Vec<String>>,
+    seen: Vec<Seen>,
+}
+
+/// The fake registry. Cheap to clone; clones share state.
+#[derive(Clone, Default)]
+pub struct FakeRegistry {
+    state: Arc<Mutex<State>>,
+    auth: FakeAuth,
+    origin: Arc<Mutex<String>>,
+}
+
+impl std::fmt::Debug for FakeRegistry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeRegistry")
+            .field("auth", &self.auth)
+            .finish_non_exhaustive()
+    }
+}
+
+fn respond(status: StatusCode, body: impl Into<Vec<u8>>) -> Response<Vec<u8>> {
+    let mut r = Response::new(body.into());
+    *r.status_mut() = status;
+    r
+}
+
+fn error(status: StatusCode, code: &str, message: &str) -> Response<Vec<u8>> {
+    let mut r = respond(
+        status,
+        format!(r#"{{"errors":[{{"code":"{code}","message":"{message}"}}]}}"#),
+    );
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+fn query_param<'a>(query: &'a str, name: &str) -> Option<&'a str> {
+    query.split('&').find_map(|kv| {
+        kv.split_once('=')
+            .filter(|(k, _)| *k == name)
+            .map(|(_, v)| v)
+    })
+}
+
+fn unescape(s: &str) -> String {
+    let mut out = Vec::new();
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let Some(v) = std::str::from_utf8(&b[i + 1..i + 3])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(v);
+            i += 3;
+            continue;
+        }
+        out.push(if b[i] == b'+' { b' ' } else { b[i] });
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+impl FakeRegistry {
+    /// An empty registry with the given auth.
+    pub fn new(auth: FakeAuth) -> Self {
+        Self {
+            auth,
+            ..Self::default()
+        }
+    }
+
+    /// Sets the origin (`http://127.0.0.1:PORT`) used in token realms.
+    pub fn set_origin(&self, origin: &str) {
+        *self
+            .origin
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = origin.to_owned();
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// What the registry was asked, in order.
+    pub fn seen(&self) -> Vec<Seen> {
+        self.state().seen.clone()
+    }
+
+    /// Forgets the log.
+    pub fn clear_seen(&self) {
+        self.state().seen.clear();
+    }
+
+    /// Whether the registry holds a blob.
+    pub fn has_blob(&self, digest: &str) -> bool {
+        self.state().blobs.contains_key(digest)
+    }
+
+    /// Stores a blob directly.
+    pub fn put_blob(&self, data: &[u8]) -> Digest {
+        let d = Digest::sha256(data);
+        self.state().blobs.insert(d.to_string(), data.to_vec());
+        d
+    }
+
+    /// Open upload sessions.
+    pub fn open_uploads(&self) -> usize {
+        self.state().uploads.len()
+    }
+
+    /// Handles one request.
+    pub fn handle(&self, req: &Request<Vec<u8>>) -> Response<Vec<u8>> {
+        let resp = self.route(req);
+        let path = req
+            .uri()
+            .path_and_query()
+            .map_or_else(|| req.uri().path().to_owned(), |p| p.as_str().to_owned());
+        let authorization = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        self.state().seen.push(Seen {
+            method: req.method().clone(),
+            path,
+            authorization,
+            status: resp.status().as_u16(),
+        });
+        resp
+    }
+
+    fn route(&self, req: &Request<Vec<u8>>) -> Response<Vec<u8>> {
+        let path = req.uri().path().to_owned();
+        let query = req.uri().query().unwrap_or("").to_owned();
+        if path == "/token" {
+            return self.token(req, &query);
+        }
+        let Some(rest) = path.strip_prefix("/v2/") else {
+            return error(StatusCode::NOT_FOUND, "NOT_FOUND", "not a registry path");
+        };
+        if rest.is_empty() {
+            return match self.check(req, None) {
+                Ok(()) => respond(StatusCode::OK, "{}"),
+                Err(r) => r,
+            };
+        }
+        // /v2/<name>/<kind>/<reference>
+        let (name, kind, reference) = if let Some((name, r)) = rest.rsplit_once("/manifests/") {
+            (name, "manifests", r)
+        } else if let Some((name, r)) = rest.rsplit_once("/blobs/uploads/") {
+            (name, "uploads", r)
+        } else if let Some((name, r)) = rest.rsplit_once("/blobs/") {
+            (name, "blobs", r)
+        } else if let Some(name) = rest.strip_suffix("/tags/list") {
+            (name, "tags", "")
+        } else {
+            return error(StatusCode::NOT_FOUND, "NOT_FOUND", "unknown path");
+        };
+        let push = !matches!(*req.method(), Method::GET | Method::HEAD) || kind == "uploads";
+        let scope = format!("repository:{name}:{}", if push { "push" } else { "pull" });
+        if let Err(r) = self.check(req, Some(&scope)) {
+            return r;
+        }
+        match (kind, req.method().clone()) {
+            ("manifests", Method::GET | Method::HEAD) => {
+                self.get_manifest(name, reference, req.method() == Method::HEAD)
+            }
+            ("manifests", Method::PUT) => self.put_manifest(name, reference, req),
+            ("manifests", Method::DELETE) => {
+                let mut s = self.state();
+                let repo = s.manifests.entry(name.to_owned()).or_default();
+                if repo.remove(reference).is_none() {
+                    return error(
+                        StatusCode::NOT_FOUND,
+                        "MANIFEST_UNKNOWN",
+                        "manifest unknown",
+                    );
+                }
+                repo.retain(|_, (_, b)| Digest::sha256(b).as_str() != reference);
+                respond(StatusCode::ACCEPTED, "")
+            }
+            ("blobs", Method::GET | Method::HEAD) => {
+                let s = self.state();
+                let Some(b) = s.blobs.get(reference) else {
+                    return error(StatusCode::NOT_FOUND, "BLOB_UNKNOWN", "blob unknown");
+                };
+                let start = req
+                    .headers()
+                    .get(header::RANGE)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.strip_prefix("bytes="))
+                    .and_then(|v| v.trim_end_matches('-').parse::<usize>().ok());
+                let (status, body) = match start {
+                    Some(n) if n <= b.len() => (StatusCode::PARTIAL_CONTENT, b[n..].to_vec()),
+                    _ => (StatusCode::OK, b.clone()),
+                };
+                let len = body.len();
+                let mut r = respond(
+                    status,
+                    if req.method() == Method::HEAD {
+                        Vec::new()
+                    } else {
+                        body
+                    },
+                );
+                r.headers_mut()
+                    .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+                r.headers_mut().insert(
+                    "docker-content-digest",
+                    HeaderValue::from_str(reference).expect("a digest is header text"),
+                );
+                r.headers_mut()
+                    .insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+                r
+            }
+            ("blobs", Method::DELETE) => match self.state().blobs.remove(reference) {
+                Some(_) => respond(StatusCode::ACCEPTED, ""),
+                None => error(StatusCode::NOT_FOUND, "BLOB_UNKNOWN", "blob unknown"),
+            },
+            ("uploads", Method::POST) => self.start_upload(name, &query, req),
+            ("uploads", Method::PATCH) => self.patch_upload(name, reference, req),
+            ("uploads", Method::PUT) => self.finish_upload(name, reference, &query, req),
+            ("uploads", Method::GET) => {
+                let s = self.state();
+                let Some((_, data)) = reference
+                    .parse::<u64>()
+                    .ok()
+                    .and_then(|id| s.uploads.get(&id))
+                else {
+                    return error(
+                        StatusCode::NOT_FOUND,
+                        "BLOB_UPLOAD_UNKNOWN",
+                        "upload unknown",
+                    );
+                };
+                let mut r = respond(StatusCode::NO_CONTENT, "");
+                r.headers_mut().insert(
+                    header::RANGE,
+                    HeaderValue::from_str(&format!("0-{}", data.len().saturating_sub(1)))
+                        .expect("digits"),
+                );
+                r
+            }
+            ("tags", Method::GET) => self.tags(name, &query),
+            _ => error(StatusCode::METHOD_NOT_ALLOWED, "UNSUPPORTED", "unsupported"),
+        }
+    }
+
+    fn challenge(&self, scope: Option<&str>) -> Response<Vec<u8>> {
+        let mut r = error(
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHORIZED",
+            "authentication required",
+        );
+        let value = match &self.auth {
+            FakeAuth::Basic(..) => "Basic realm=\"fake\"".to_owned(),
+            _ => {
+                let origin = self
+                    .origin
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .clone();
+                let scope = scope.map(|s| format!(",scope=\"{s}\"")).unwrap_or_default();
+                format!("Bearer realm=\"{origin}/token\",service=\"fake\"{scope}")
+            }
+        };
+        r.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_str(&value).expect("challenge is header text"),
+        );
+        r
+    }
+
+    #[allow(
+        clippy::result_large_err,
+        reason = "test support: the refusal is the response to send back"
+    )]
+    fn check(&self, req: &Request<Vec<u8>>, scope: Option<&str>) -> Result<(), Response<Vec<u8>>> {
+        let given = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        match &self.auth {
+            FakeAuth::None => Ok(()),
+            FakeAuth::Basic(user, password) => {
+                if given == Some(&basic(user, password)) {
+                    Ok(())
+                } else {
+                    Err(self.challenge(scope))
+                }
+            }
+            FakeAuth::Token { .. } => {
+                let Some(token) = given.and_then(|g| g.strip_prefix("Bearer ")) else {
+                    return Err(self.challenge(scope));
+                };
+                let s = self.state();
+                let Some(granted) = s.tokens.get(token) else {
+                    return Err(self.challenge(scope));
+                };
+                match scope {
+                    None => Ok(()),
+                    Some(want) => {
+                        let (resource, action) =
+                            want.rsplit_once(':').expect("scopes have actions");
+                        let ok = granted.iter().any(|g| {
+                            g.rsplit_once(':').is_some_and(|(r, actions)| {
+                                r == resource && actions.split(',').any(|a| a == action || a == "*")
+                            })
+                        });
+                        if ok {
+                            Ok(())
+                        } else {
+                            Err(self.challenge(Some(want)))
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn token(&self, req: &Request<Vec<u8>>, query: &str) -> Response<Vec<u8>> {
+        let FakeAuth::Token {
+            user,
+            password,
+            anonymous_pull,
+        } = &self.auth
+        else {
+            return error(StatusCode::NOT_FOUND, "NOT_FOUND", "no token service");
+        };
+        let given = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        let authenticated = given == Some(&basic(user, password));
+        if given.is_some() && !authenticated {
+            return respond(
+                StatusCode::UNAUTHORIZED,
+                r#"{"details":"incorrect username or password"}"#,
+            );
+        }
+        let scopes: Vec<String> = query
+            .split('&')
+            .filter_map(|kv| kv.strip_prefix("scope="))
+            .map(unescape)
+            .collect();
+        let granted: Vec<String> = if authenticated {
+            scopes
+        } else if *anonymous_pull {
+            scopes
+                .iter()
+                .filter_map(|s| s.rsplit_once(':').map(|(r, _)| format!("{r}:pull")))
+                .collect()
+        } else {
+            return respond(
+                StatusCode::UNAUTHORIZED,
+                r#"{"details":"authentication required"}"#,
+            );
+        };
+        let mut s = self.state();
+        let token = format!("fake-token-{}", s.tokens.len() + 1);
+        s.tokens.insert(token.clone(), granted);
+        respond(
+            StatusCode::OK,
+            format!(r#"{{"token":"{token}","expires_in":300}}"#),
+        )
+    }
+
+    fn get_manifest(&self, name: &str, reference: &str, head: bool) -> Response<Vec<u8>> {
+        let s = self.state();
+        let Some((media_type, bytes)) = s.manifests.get(name).and_then(|m| m.get(reference)) else {
+            return error(
+                StatusCode::NOT_FOUND,
+                "MANIFEST_UNKNOWN",
+                "manifest unknown",
+            );
+        };
+        let mut r = respond(
+            StatusCode::OK,
+            if head { Vec::new() } else { bytes.clone() },
+        );
+        let h = r.headers_mut();
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_str(media_type).expect("media type is header text"),
+        );
+        h.insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+        h.insert(
+            "docker-content-digest",
+            HeaderValue::from_str(Digest::sha256(bytes).as_str()).expect("digest"),
+        );
+        r
+    }
+
+    fn put_manifest(
+        &self,
+        name: &str,
+        reference: &str,
+        req: &Request<Vec<u8>>,
+    ) -> Response<Vec<u8>> {
+        let media_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let digest = Digest::sha256(req.body());
+        if reference.contains(':') && reference != digest.as_str() {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "DIGEST_INVALID",
+                "digest does not match",
+            );
+        }
+        let mut s = self.state();
+        let repo = s.manifests.entry(name.to_owned()).or_default();
+        repo.insert(
+            reference.to_owned(),
+            (media_type.clone(), req.body().clone()),
+        );
+        repo.insert(digest.to_string(), (media_type, req.body().clone()));
+        let mut r = respond(StatusCode::CREATED, "");
+        r.headers_mut().insert(
+            "docker-content-digest",
+            HeaderValue::from_str(digest.as_str()).expect("digest"),
+        );
+        r.headers_mut().insert(
+            header::LOCATION,
+            HeaderValue::from_str(&format!("/v2/{name}/manifests/{digest}")).expect("path"),
+        );
+        r
+    }
+
+    fn start_upload(&self, name: &str, query: &str, req: &Request<Vec<u8>>) -> Response<Vec<u8>> {
+        let mut s = self.state();
+        if let (Some(mount), Some(_from)) =
+            (query_param(query, "mount"), query_param(query, "from"))
+            && s.blobs.contains_key(mount)
+        {
+            let mut r = respond(StatusCode::CREATED, "");
+            r.headers_mut().insert(
+                header::LOCATION,
+                HeaderValue::from_str(&format!("/v2/{name}/blobs/{mount}")).expect("path"),
+            );
+            return r;
+        }
+        if let Some(d) = query_param(query, "digest") {
+            if Digest::sha256(req.body()).as_str() != d {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "DIGEST_INVALID",
+                    "digest does not match",
+                );
+            }
+            s.blobs.insert(d.to_owned(), req.body().clone());
+            return respond(StatusCode::CREATED, "");
+        }
+        s.next_id += 1;
+        let id = s.next_id;
+        s.uploads.insert(id, (name.to_owned(), Vec::new()));
+        let mut r = respond(StatusCode::ACCEPTED, "");
+        r.headers_mut().insert(
+            header::LOCATION,
+            HeaderValue::from_str(&format!("/v2/{name}/blobs/uploads/{id}?_state=s{id}"))
+                .expect("path"),
+        );
+        r.headers_mut()
+            .insert(header::RANGE, HeaderValue::from_static("0-0"));
+        r
+    }
+
+    fn patch_upload(
+        &self,
+        name: &str,
+        reference: &str,
+        req: &Request<Vec<u8>>,
+    ) -> Response<Vec<u8>> {
+        let mut s = self.state();
+        let Some((_, data)) = reference
+            .parse::<u64>()
+            .ok()
+            .and_then(|id| s.uploads.get_mut(&id))
+        else {
+            return error(
+                StatusCode::NOT_FOUND,
+                "BLOB_UPLOAD_UNKNOWN",
+                "upload unknown",
+            );
+        };
+        if let Some(range) = req
+            .headers()
+            .get(header::CONTENT_RANGE)
+            .and_then(|v| v.to_str().ok())
+        {
+            let start = range
+                .split('-')
+                .next()
+                .and_then(|v| v.parse::<usize>().ok());
+            if start != Some(data.len()) {
+                return error(
+                    StatusCode::RANGE_NOT_SATISFIABLE,
+                    "BLOB_UPLOAD_INVALID",
+                    "out of order chunk",
+                );
+            }
+        }
+        data.extend_from_slice(req.body());
+        let end = data.len().saturating_sub(1);
+        let mut r = respond(StatusCode::ACCEPTED, "");
+        r.headers_mut().insert(
+            header::LOCATION,
+            HeaderValue::from_str(&format!(
+                "/v2/{name}/blobs/uploads/{reference}?_state=p{end}"
+            ))
+            .expect("path"),
+        );
+        r.headers_mut().insert(
+            header::RANGE,
+            HeaderValue::from_str(&format!("0-{end}")).expect("digits"),
+        );
+        r
+    }
+
+    fn finish_upload(
+        &self,
+        _name: &str,
+        reference: &str,
+        query: &str,
+        req: &Request<Vec<u8>>,
+    ) -> Response<Vec<u8>> {
+        let mut s = self.state();
+        let Some(id) = reference
+            .parse::<u64>()
+            .ok()
+            .filter(|id| s.uploads.contains_key(id))
+        else {
+            return error(
+                StatusCode::NOT_FOUND,
+                "BLOB_UPLOAD_UNKNOWN",
+                "upload unknown",
+            );
+        };
+        let Some(digest) = query_param(query, "digest").map(unescape) else {
+            return error(StatusCode::BAD_REQUEST, "DIGEST_INVALID", "no digest");
+        };
+        let (_, mut data) = s.uploads.remove(&id).expect("checked above");
+        data.extend_from_slice(req.body());
+        if Digest::sha256(&data).as_str() != digest {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "DIGEST_INVALID",
+                "digest does not match content",
+            );
+        }
+        s.blobs.insert(digest.clone(), data);
+        let mut r = respond(StatusCode::CREATED, "");
+        r.headers_mut().insert(
+            "docker-content-digest",
+            HeaderValue::from_str(&digest).expect("digest"),
+        );
+        r
+    }
+
+    fn tags(&self, name: &str, query: &str) -> Response<Vec<u8>> {
+        let s = self.state();
+        let Some(repo) = s.manifests.get(name) else {
+            return error(StatusCode::NOT_FOUND, "NAME_UNKNOWN", "repository unknown");
+        };
+        let all: Vec<&String> = repo.keys().filter(|k| !k.contains(':')).collect();
+        let last = query_param(query, "last");
+        let n = query_param(query, "n").and_then(|n| n.parse::<usize>().ok());
+        let after: Vec<&String> = all
+            .into_iter()
+            .filter(|t| last.is_none_or(|l| t.as_str() > l))
+            .collect();
+        let page: Vec<&String> = after
+            .iter()
+            .take(n.unwrap_or(usize::MAX))
+            .copied()
+            .collect();
+        let body = serde_json::json!({"name": name, "tags": page}).to_string();
+        let mut r = respond(StatusCode::OK, body);
+        if let (Some(n), Some(last)) = (n, page.last())
+            && after.len() > page.len()
+        {
+            let link = format!("</v2/{name}/tags/list?n={n}&last={last}>; rel=\"next\"");
+            r.headers_mut()
+                .insert(header::LINK, HeaderValue::from_str(&link).expect("link"));
+        }
+        r
+    }
+}
+
+/// `Basic base64(user:password)`, encoded here so tests do not trust the code under test.
+pub fn basic(user: &str, password: &str) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let input = format!("{user}:{password}");
+    let mut out = String::new();
+    for c in input.as_bytes().chunks(3) {
+        let n = (u32::from(c[0]) << 16)
+            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*c.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            if i <= c.len() {
+                out.push(char::from(T[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    format!("Basic {out}")
+}
