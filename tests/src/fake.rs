@@ -52,6 +52,7 @@ struct State {
     next_id: u64,
     /// token -> granted scope strings
     tokens: HashMap<String, Vec<String>>,
+    issued: usize,
     seen: Vec<Seen>,
 }
 
@@ -61,6 +62,7 @@ pub struct FakeRegistry {
     state: Arc<Mutex<State>>,
     auth: FakeAuth,
     origin: Arc<Mutex<String>>,
+    identity_token: Option<String>,
 }
 
 impl std::fmt::Debug for FakeRegistry {
@@ -125,6 +127,17 @@ impl FakeRegistry {
             auth,
             ..Self::default()
         }
+    }
+
+    /// Also accepts this identity (refresh) token in the OAuth2 refresh-token grant.
+    pub fn with_identity_token(mut self, token: &str) -> Self {
+        self.identity_token = Some(token.to_owned());
+        self
+    }
+
+    /// Makes every token issued so far invalid, as if they expired on the server.
+    pub fn revoke_tokens(&self) {
+        self.state().tokens.clear();
     }
 
     /// Sets the origin (`http://127.0.0.1:PORT`) used in token realms.
@@ -387,22 +400,56 @@ impl FakeRegistry {
         else {
             return error(StatusCode::NOT_FOUND, "NOT_FOUND", "no token service");
         };
-        let given = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok());
-        let authenticated = given == Some(&basic(user, password));
-        if given.is_some() && !authenticated {
-            return respond(
-                StatusCode::UNAUTHORIZED,
-                r#"{"details":"incorrect username or password"}"#,
-            );
-        }
-        let scopes: Vec<String> = query
-            .split('&')
-            .filter_map(|kv| kv.strip_prefix("scope="))
-            .map(unescape)
-            .collect();
+        // GET with query (distribution) or POST with a form (OAuth2).
+        let (authenticated, scopes, oauth2) = if req.method() == Method::POST {
+            let form = String::from_utf8_lossy(req.body()).into_owned();
+            let field = |k: &str| query_param(&form, k).map(unescape);
+            let ok = match field("grant_type").as_deref() {
+                Some("password") => {
+                    field("username").as_deref() == Some(user)
+                        && field("password").as_deref() == Some(password)
+                }
+                Some("refresh_token") => {
+                    self.identity_token.is_some() && field("refresh_token") == self.identity_token
+                }
+                _ => {
+                    return respond(
+                        StatusCode::BAD_REQUEST,
+                        r#"{"error":"unsupported_grant_type"}"#,
+                    );
+                }
+            };
+            if !ok {
+                return respond(StatusCode::UNAUTHORIZED, r#"{"error":"invalid_grant"}"#);
+            }
+            let scopes = field("scope")
+                .unwrap_or_default()
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect();
+            (true, scopes, true)
+        } else {
+            let given = req
+                .headers()
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok());
+            let authenticated = given == Some(&basic(user, password));
+            if given.is_some() && !authenticated {
+                return respond(
+                    StatusCode::UNAUTHORIZED,
+                    r#"{"details":"incorrect username or password"}"#,
+                );
+            }
+            (
+                authenticated,
+                query
+                    .split('&')
+                    .filter_map(|kv| kv.strip_prefix("scope="))
+                    .map(unescape)
+                    .collect::<Vec<_>>(),
+                false,
+            )
+        };
         let granted: Vec<String> = if authenticated {
             scopes
         } else if *anonymous_pull {
@@ -417,12 +464,22 @@ impl FakeRegistry {
             );
         };
         let mut s = self.state();
-        let token = format!("fake-token-{}", s.tokens.len() + 1);
+        s.issued += 1;
+        let token = format!("fake-token-{}", s.issued);
         s.tokens.insert(token.clone(), granted);
-        respond(
-            StatusCode::OK,
-            format!(r#"{{"token":"{token}","expires_in":300}}"#),
-        )
+        if oauth2 {
+            respond(
+                StatusCode::OK,
+                format!(
+                    r#"{{"access_token":"{token}","expires_in":300,"refresh_token":"next-refresh"}}"#
+                ),
+            )
+        } else {
+            respond(
+                StatusCode::OK,
+                format!(r#"{{"token":"{token}","expires_in":300}}"#),
+            )
+        }
     }
 
     fn get_manifest(&self, name: &str, reference: &str, head: bool) -> Response<Vec<u8>> {

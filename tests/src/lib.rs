@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 pub mod fake;
+pub mod server;
 
 /// One running registry.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]

@@ -4,7 +4,10 @@
 //! `--no-default-features`: no hyper, no tokio in the library); `real` uses the hyper
 //! transport against real registries on loopback.
 
-#![allow(clippy::unwrap_used, reason = "test code: a panic is how a failure is reported")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "test code: a panic is how a failure is reported"
+)]
 
 use std::future::Future;
 use std::sync::Arc;
@@ -14,6 +17,8 @@ use std::time::{Duration, Instant};
 mod memory;
 #[cfg(feature = "hyper")]
 mod real;
+#[cfg(feature = "hyper")]
+mod server;
 
 struct Unpark(std::thread::Thread);
 
