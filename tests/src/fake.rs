@@ -63,6 +63,8 @@ pub struct FakeRegistry {
     auth: FakeAuth,
     origin: Arc<Mutex<String>>,
     identity_token: Option<String>,
+    /// Serve the referrers API, this many per page.
+    referrers_api: Option<usize>,
 }
 
 impl std::fmt::Debug for FakeRegistry {
@@ -132,6 +134,12 @@ impl FakeRegistry {
     /// Also accepts this identity (refresh) token in the OAuth2 refresh-token grant.
     pub fn with_identity_token(mut self, token: &str) -> Self {
         self.identity_token = Some(token.to_owned());
+        self
+    }
+
+    /// Serves the referrers API (`page` referrers per page) and answers `OCI-Subject`.
+    pub fn with_referrers_api(mut self, page: usize) -> Self {
+        self.referrers_api = Some(page.max(1));
         self
     }
 
@@ -218,7 +226,9 @@ impl FakeRegistry {
             };
         }
         // /v2/<name>/<kind>/<reference>
-        let (name, kind, reference) = if let Some((name, r)) = rest.rsplit_once("/manifests/") {
+        let (name, kind, reference) = if let Some((name, r)) = rest.rsplit_once("/referrers/") {
+            (name, "referrers", r)
+        } else if let Some((name, r)) = rest.rsplit_once("/manifests/") {
             (name, "manifests", r)
         } else if let Some((name, r)) = rest.rsplit_once("/blobs/uploads/") {
             (name, "uploads", r)
@@ -315,6 +325,7 @@ impl FakeRegistry {
                 r
             }
             ("tags", Method::GET) => self.tags(name, &query),
+            ("referrers", Method::GET) => self.referrers(name, reference, &query),
             _ => error(StatusCode::METHOD_NOT_ALLOWED, "UNSUPPORTED", "unsupported"),
         }
     }
@@ -491,6 +502,7 @@ impl FakeRegistry {
                 "manifest unknown",
             );
         };
+        let digest = Digest::sha256(bytes);
         let mut r = respond(
             StatusCode::OK,
             if head { Vec::new() } else { bytes.clone() },
@@ -503,7 +515,11 @@ impl FakeRegistry {
         h.insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
         h.insert(
             "docker-content-digest",
-            HeaderValue::from_str(Digest::sha256(bytes).as_str()).expect("digest"),
+            HeaderValue::from_str(digest.as_str()).expect("digest"),
+        );
+        h.insert(
+            header::ETAG,
+            HeaderValue::from_str(&format!("\"{digest}\"")).expect("etag"),
         );
         r
     }
@@ -530,6 +546,26 @@ impl FakeRegistry {
         }
         let mut s = self.state();
         let repo = s.manifests.entry(name.to_owned()).or_default();
+        if let Some(want) = req
+            .headers()
+            .get(header::IF_MATCH)
+            .and_then(|v| v.to_str().ok())
+        {
+            let current = repo
+                .get(reference)
+                .map(|(_, b)| format!("\"{}\"", Digest::sha256(b)));
+            if current.as_deref() != Some(want) {
+                return error(
+                    StatusCode::PRECONDITION_FAILED,
+                    "PRECONDITION_FAILED",
+                    "the manifest changed",
+                );
+            }
+        }
+        let has_subject = serde_json::from_slice::<serde_json::Value>(req.body())
+            .ok()
+            .and_then(|v| v.get("subject").cloned())
+            .is_some();
         repo.insert(
             reference.to_owned(),
             (media_type.clone(), req.body().clone()),
@@ -544,6 +580,65 @@ impl FakeRegistry {
             header::LOCATION,
             HeaderValue::from_str(&format!("/v2/{name}/manifests/{digest}")).expect("path"),
         );
+        if has_subject && self.referrers_api.is_some() {
+            r.headers_mut().insert(
+                "oci-subject",
+                HeaderValue::from_str(digest.as_str()).expect("digest"),
+            );
+        }
+        r
+    }
+
+    fn referrers(&self, name: &str, subject: &str, query: &str) -> Response<Vec<u8>> {
+        let Some(page_size) = self.referrers_api else {
+            return respond(StatusCode::NOT_FOUND, "404 page not found");
+        };
+        let artifact_type = query_param(query, "artifactType").map(unescape);
+        let skip = query_param(query, "skip")
+            .and_then(|n| n.parse::<usize>().ok())
+            .unwrap_or(0);
+        let s = self.state();
+        let mut all: Vec<oras_oci::Descriptor> = s
+            .manifests
+            .get(name)
+            .into_iter()
+            .flat_map(|m| m.iter())
+            .filter(|(reference, _)| reference.contains(':'))
+            .filter_map(|(_, (mt, bytes))| oras_oci::Manifest::parse(bytes.clone(), Some(mt)).ok())
+            .filter(|m| m.subject().is_some_and(|d| d.digest.as_str() == subject))
+            .map(|m| m.referrer_descriptor())
+            .filter(|d| {
+                artifact_type
+                    .as_ref()
+                    .is_none_or(|t| d.artifact_type.as_ref() == Some(t))
+            })
+            .collect();
+        all.sort_by(|a, b| a.digest.cmp(&b.digest));
+        let page: Vec<oras_oci::Descriptor> =
+            all.iter().skip(skip).take(page_size).cloned().collect();
+        let index = oras_oci::ImageIndex::new(page);
+        let mut r = respond(StatusCode::OK, index.to_json());
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(oras_oci::media_type::OCI_INDEX),
+        );
+        if artifact_type.is_some() {
+            r.headers_mut().insert(
+                "oci-filters-applied",
+                HeaderValue::from_static("artifactType"),
+            );
+        }
+        if all.len() > skip + page_size {
+            let t = artifact_type
+                .map(|t| format!("&artifactType={t}"))
+                .unwrap_or_default();
+            let link = format!(
+                "</v2/{name}/referrers/{subject}?skip={}{t}>; rel=\"next\"",
+                skip + page_size
+            );
+            r.headers_mut()
+                .insert(header::LINK, HeaderValue::from_str(&link).expect("link"));
+        }
         r
     }
 

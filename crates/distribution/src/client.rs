@@ -1,7 +1,7 @@
 //! The client: configuration, and the request loop that handles auth, retries, redirects
 //! and warnings for every operation.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -13,7 +13,7 @@ use oras_auth::{Authenticator, Challenge, Origin, Scopes};
 use oras_reference::Reference;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::{Body, Registry, Repository, ResponseBody, Transport};
+use crate::{Body, ReferrersMode, Registry, Repository, ResponseBody, Transport};
 
 /// Which registries are spoken to over plain HTTP.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -97,6 +97,10 @@ pub struct ClientConfig {
     pub headers: HeaderMap,
     /// Receives `Warning: 299` texts; by default they are dropped.
     pub on_warning: Option<WarningHook>,
+    /// How referrers are found and kept.
+    pub referrers: ReferrersMode,
+    /// Delete the referrers index a new one replaces (default true).
+    pub referrers_gc: bool,
 }
 
 /// The chunk size used for blobs larger than [`ClientConfig::monolithic_limit`].
@@ -116,6 +120,8 @@ impl Default for ClientConfig {
             user_agent: format!("oras-rs/{}", env!("CARGO_PKG_VERSION")),
             headers: HeaderMap::new(),
             on_warning: None,
+            referrers: ReferrersMode::default(),
+            referrers_gc: true,
         }
     }
 }
@@ -160,6 +166,8 @@ struct Inner {
     config: ClientConfig,
     warned: Mutex<HashSet<(String, String)>>,
     jitter: AtomicU64,
+    /// Per `host/repository`: whether the referrers API is there.
+    referrers: Mutex<HashMap<String, bool>>,
 }
 
 impl fmt::Debug for Client {
@@ -201,6 +209,7 @@ impl Client {
                 config,
                 warned: Mutex::default(),
                 jitter: AtomicU64::new(0x9e37_79b9_7f4a_7c15),
+                referrers: Mutex::default(),
             }),
         }
     }
@@ -246,6 +255,23 @@ impl Client {
             self.target(reference.registry()),
             reference.repository().to_owned(),
         )
+    }
+
+    pub(crate) fn referrers_capability(&self, key: &str) -> Option<bool> {
+        self.inner
+            .referrers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(key)
+            .copied()
+    }
+
+    pub(crate) fn set_referrers_capability(&self, key: String, supported: bool) {
+        self.inner
+            .referrers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(key, supported);
     }
 
     fn backoff(&self, attempt: u32) -> Duration {

@@ -4,7 +4,8 @@
 //!
 //! - [`Client`]: configuration, auth ([`oras_auth::Authenticator`]), retries, redirects;
 //!   cheap to clone and safe to share between tasks.
-//! - [`Registry`] (ping, catalog) and [`Repository`] (manifests, blobs, tags, mounts).
+//! - [`Registry`] (ping, catalog) and [`Repository`] (manifests, blobs, tags, mounts,
+//!   referrers through the API or the tag schema, whose index it maintains).
 //! - [`Transport`]: the seam to the network. [`HyperTransport`] (feature `hyper`, on by
 //!   default) is hyper 1 over rustls on tokio; any other HTTP stack fits behind the trait,
 //!   and the crate builds without hyper, rustls or tokio (`--no-default-features`).
@@ -40,6 +41,7 @@ mod client;
 mod error;
 #[cfg(feature = "hyper")]
 mod hyper_transport;
+mod referrers;
 mod repository;
 mod transport;
 
@@ -48,5 +50,6 @@ pub use client::{Client, ClientConfig, DEFAULT_CHUNK_SIZE, PlainHttp, RetryPolic
 pub use error::{Error, ErrorCode, ErrorKind, Result};
 #[cfg(feature = "hyper")]
 pub use hyper_transport::{HyperOptions, HyperTransport};
+pub use referrers::{ReferrersMode, referrers_tag};
 pub use repository::{BlobReader, Mounted, Registry, Repository, next_link};
 pub use transport::{BoxFuture, Transport, TransportError, TransportErrorKind};

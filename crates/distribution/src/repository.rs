@@ -253,6 +253,22 @@ impl Repository {
         format!("{}/v2/{}/{tail}", self.target.base, self.name)
     }
 
+    pub(crate) fn url_for(&self, tail: &str) -> String {
+        self.url(tail)
+    }
+
+    pub(crate) fn target(&self) -> &Target {
+        &self.target
+    }
+
+    pub(crate) fn pull_scopes(&self) -> Scopes {
+        self.pull()
+    }
+
+    pub(crate) fn same_origin(&self, url: &str) -> bool {
+        url.starts_with(&self.target.base) && url[self.target.base.len()..].starts_with('/')
+    }
+
     fn pull(&self) -> Scopes {
         Scopes::for_pull(&self.name)
     }
@@ -339,6 +355,16 @@ impl Repository {
     /// is cut at the size limit, `Content-Type` must agree with `mediaType`, and the bytes
     /// must match the requested digest and `Docker-Content-Digest` when either is given.
     pub async fn fetch_manifest(&self, reference: &str) -> Result<Manifest> {
+        self.fetch_manifest_with_etag(reference)
+            .await
+            .map(|(m, _)| m)
+    }
+
+    /// [`fetch_manifest`](Self::fetch_manifest), and the `ETag` the registry sent.
+    pub(crate) async fn fetch_manifest_with_etag(
+        &self,
+        reference: &str,
+    ) -> Result<(Manifest, Option<String>)> {
         let url = self.url(&format!("manifests/{reference}"));
         let r = self
             .send(
@@ -372,6 +398,11 @@ impl Repository {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         let header_digest = content_digest(r.headers());
+        let etag = r
+            .headers()
+            .get(header::ETAG)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let bytes = r
             .into_body()
             .collect_limited(limit)
@@ -400,8 +431,9 @@ impl Repository {
             }
             _ => {}
         }
-        Manifest::parse_with_limit(bytes, content_type.as_deref(), limit)
-            .map_err(|e| fail(ErrorKind::Manifest, e.to_string()))
+        let m = Manifest::parse_with_limit(bytes, content_type.as_deref(), limit)
+            .map_err(|e| fail(ErrorKind::Manifest, e.to_string()))?;
+        Ok((m, etag))
     }
 
     /// Fetches the manifest a descriptor points to, checking its size and digest.
@@ -422,8 +454,32 @@ impl Repository {
     }
 
     /// Pushes a manifest under a tag or its digest. The registry's `Docker-Content-Digest`,
-    /// when sent, must be the manifest's digest.
+    /// when sent, must be the manifest's digest. A manifest with a subject pushed to a
+    /// registry that does not answer `OCI-Subject` is added to the subject's referrers
+    /// index (the tag schema), as the spec asks of clients.
     pub async fn push_manifest(&self, reference: &str, manifest: &Manifest) -> Result<Descriptor> {
+        let oci_subject = self.put_manifest(reference, manifest, None).await?;
+        self.after_push(manifest, oci_subject).await?;
+        Ok(manifest.descriptor())
+    }
+
+    /// Pushes under `reference` only if the current manifest there still has `etag`.
+    pub(crate) async fn push_manifest_if_match(
+        &self,
+        reference: &str,
+        manifest: &Manifest,
+        etag: Option<&str>,
+    ) -> Result<()> {
+        self.put_manifest(reference, manifest, etag).await.map(drop)
+    }
+
+    /// PUTs a manifest; returns whether the registry answered `OCI-Subject`.
+    async fn put_manifest(
+        &self,
+        reference: &str,
+        manifest: &Manifest,
+        if_match: Option<&str>,
+    ) -> Result<bool> {
         let url = self.url(&format!("manifests/{reference}"));
         let mut h = HeaderMap::new();
         h.insert(
@@ -431,6 +487,9 @@ impl Repository {
             HeaderValue::from_str(manifest.media_type())
                 .map_err(|e| Error::new(ErrorKind::Input, "invalid media type").with_source(e))?,
         );
+        if let Some(etag) = if_match.and_then(|e| HeaderValue::from_str(e).ok()) {
+            h.insert(header::IF_MATCH, etag);
+        }
         let r = self
             .send(
                 &self.push(),
@@ -459,7 +518,7 @@ impl Repository {
                 )
                 .with_request(&Method::PUT, &url))
             }
-            _ => Ok(manifest.descriptor()),
+            _ => Ok(r.headers().contains_key("oci-subject")),
         }
     }
 
@@ -473,8 +532,14 @@ impl Repository {
         self.push_manifest(tag, &m).await
     }
 
-    /// Deletes a manifest by digest.
+    /// Deletes a manifest by digest. On a registry without the referrers API, a manifest
+    /// with a subject is first removed from the subject's referrers index.
     pub async fn delete_manifest(&self, digest: &Digest) -> Result<()> {
+        self.before_delete(digest).await?;
+        self.delete_manifest_only(digest).await
+    }
+
+    pub(crate) async fn delete_manifest_only(&self, digest: &Digest) -> Result<()> {
         let url = self.url(&format!("manifests/{digest}"));
         let scopes = Scopes::from_iter([Scope::repository(&self.name, [oras_auth::DELETE])]);
         let r = self

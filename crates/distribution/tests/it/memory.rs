@@ -748,3 +748,186 @@ fn warnings_are_reported_once() {
         ["registry.test: this repository is deprecated"]
     );
 }
+
+fn artifact(
+    r: &Repository,
+    subject: Option<&Descriptor>,
+    artifact_type: &str,
+    note: &str,
+) -> oras_oci::Manifest {
+    let mut opts = PackOptions::default();
+    opts.artifact_type = Some(artifact_type.into());
+    opts.subject = subject.cloned();
+    opts.annotations.insert("note".into(), note.into());
+    opts.created = Created::Omit;
+    let packed = pack_manifest(opts).unwrap();
+    block_on(async {
+        for (d, b) in &packed.blobs {
+            r.push_blob(d, Body::from_bytes(b.clone())).await.unwrap();
+        }
+        r.push_manifest(packed.manifest.digest().as_str(), &packed.manifest)
+            .await
+            .unwrap();
+    });
+    packed.manifest
+}
+
+#[test]
+fn referrers_by_tag_schema_are_maintained_on_push_and_delete() {
+    let memory = Memory::new(FakeAuth::None);
+    let c = client(&memory, StaticCredentials::new(), |_| {});
+    let r = repo(&c, "a");
+    let subject = artifact(&r, None, "application/vnd.subject", "s").descriptor();
+    let sig = artifact(&r, Some(&subject), "application/vnd.sig", "1");
+    let sbom = artifact(&r, Some(&subject), "application/vnd.sbom", "2");
+    let first_index =
+        block_on(r.resolve(&oras_distribution::referrers_tag(&subject.digest))).unwrap();
+
+    memory.registry.clear_seen();
+    let all = block_on(r.referrers(&subject.digest, None)).unwrap();
+    assert_eq!(
+        all.iter().map(|d| d.digest.clone()).collect::<Vec<_>>(),
+        [sig.digest().clone(), sbom.digest().clone()]
+    );
+    assert_eq!(all[0].artifact_type.as_deref(), Some("application/vnd.sig"));
+    assert_eq!(
+        all[0].annotation("note"),
+        Some("1"),
+        "annotations carried into the index"
+    );
+    let sboms = block_on(r.referrers(&subject.digest, Some("application/vnd.sbom"))).unwrap();
+    assert_eq!(sboms.len(), 1);
+    let api_calls = memory
+        .registry
+        .seen()
+        .iter()
+        .filter(|s| s.path.contains("/referrers/"))
+        .count();
+    assert_eq!(
+        api_calls, 0,
+        "the 404 seen while pushing was remembered for the repository"
+    );
+    assert_eq!(r.referrers_api(), Some(false));
+
+    // Pushing the same referrer again adds no duplicate.
+    block_on(r.push_manifest(sig.digest().as_str(), &sig)).unwrap();
+    assert_eq!(
+        block_on(r.referrers(&subject.digest, None)).unwrap().len(),
+        2
+    );
+
+    // Deleting a referrer removes it from the index; the superseded index is deleted.
+    let before = block_on(r.resolve(&oras_distribution::referrers_tag(&subject.digest))).unwrap();
+    block_on(r.delete_manifest(sig.digest())).unwrap();
+    let left = block_on(r.referrers(&subject.digest, None)).unwrap();
+    assert_eq!(
+        left.iter().map(|d| d.digest.clone()).collect::<Vec<_>>(),
+        [sbom.digest().clone()]
+    );
+    for old in [first_index.digest, before.digest] {
+        assert!(
+            block_on(r.fetch_manifest(old.as_str()))
+                .unwrap_err()
+                .is_not_found(),
+            "superseded index {old} deleted"
+        );
+    }
+    // The last one gone: no index left at all.
+    block_on(r.delete_manifest(sbom.digest())).unwrap();
+    assert!(
+        block_on(r.referrers(&subject.digest, None))
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        block_on(r.resolve(&oras_distribution::referrers_tag(&subject.digest)))
+            .unwrap_err()
+            .is_not_found()
+    );
+}
+
+#[test]
+fn a_concurrent_index_update_is_not_lost() {
+    let memory = Memory::new(FakeAuth::None);
+    let c = client(&memory, StaticCredentials::new(), |_| {});
+    let r = repo(&c, "a");
+    let subject = artifact(&r, None, "application/vnd.subject", "s").descriptor();
+    let first = artifact(&r, Some(&subject), "application/vnd.sig", "1");
+    // Another writer changes the index between our read and our write: the registry
+    // refuses the write (If-Match), the client reads again and keeps both entries.
+    let tag = oras_distribution::referrers_tag(&subject.digest);
+    memory.fault(
+        &format!("PUT /v2/a/manifests/{tag}"),
+        Fault::Status(
+            412,
+            vec![],
+            r#"{"errors":[{"code":"PRECONDITION_FAILED","message":"changed"}]}"#.into(),
+        ),
+    );
+    memory.registry.clear_seen();
+    let second = artifact(&r, Some(&subject), "application/vnd.sig", "2");
+    let index_writes = memory
+        .registry
+        .seen()
+        .iter()
+        .filter(|s| s.method == http::Method::PUT && s.path.ends_with(&tag))
+        .count();
+    assert_eq!(
+        index_writes, 1,
+        "the refused write never reached the registry; the re-read one did"
+    );
+    assert_eq!(
+        memory.shared.lock().unwrap().faults.len(),
+        0,
+        "the conflict was met"
+    );
+    let digests: Vec<_> = block_on(r.referrers(&subject.digest, None))
+        .unwrap()
+        .into_iter()
+        .map(|d| d.digest)
+        .collect();
+    assert_eq!(digests, [first.digest().clone(), second.digest().clone()]);
+}
+
+#[test]
+fn referrers_api_with_filter_and_pages() {
+    let memory = Memory {
+        registry: FakeRegistry::new(FakeAuth::None).with_referrers_api(1),
+        shared: Arc::default(),
+    };
+    let c = client(&memory, StaticCredentials::new(), |_| {});
+    let r = repo(&c, "a");
+    let subject = artifact(&r, None, "application/vnd.subject", "s").descriptor();
+    let mut want = Vec::new();
+    for (t, n) in [
+        ("application/vnd.sig", "1"),
+        ("application/vnd.sbom", "2"),
+        ("application/vnd.sig", "3"),
+    ] {
+        want.push(artifact(&r, Some(&subject), t, n).digest().clone());
+    }
+    want.sort();
+    memory.registry.clear_seen();
+    let mut got: Vec<_> = block_on(r.referrers(&subject.digest, None))
+        .unwrap()
+        .into_iter()
+        .map(|d| d.digest)
+        .collect();
+    got.sort();
+    assert_eq!(got, want);
+    let pages = memory
+        .registry
+        .seen()
+        .iter()
+        .filter(|s| s.path.contains("/referrers/"))
+        .count();
+    assert_eq!(pages, 3, "one referrer a page, followed through Link");
+    let sigs = block_on(r.referrers(&subject.digest, Some("application/vnd.sig"))).unwrap();
+    assert_eq!(sigs.len(), 2);
+    assert_eq!(r.referrers_api(), Some(true));
+    let tag = oras_distribution::referrers_tag(&subject.digest);
+    assert!(
+        block_on(r.resolve(&tag)).unwrap_err().is_not_found(),
+        "no tag schema index where the API indexes"
+    );
+}

@@ -274,3 +274,56 @@ async fn tls_is_verified_unless_the_host_is_named_insecure() {
         "only the named host skips verification"
     );
 }
+
+#[tokio::test]
+async fn referrers_by_tag_schema_on_distribution_2_8() {
+    let r = &registries().anonymous;
+    let c = client_for(r, |_, _| {});
+    let rp = repo(&c, r, "referrers/app");
+    let push = |subject: Option<Descriptor>, artifact_type: &'static str| {
+        let rp = rp.clone();
+        async move {
+            let mut opts = PackOptions::default();
+            opts.artifact_type = Some(artifact_type.into());
+            opts.subject = subject;
+            let packed = pack_manifest(opts).unwrap();
+            for (d, b) in &packed.blobs {
+                rp.push_blob(d, Body::from_bytes(b.clone())).await.unwrap();
+            }
+            rp.push_manifest(packed.manifest.digest().as_str(), &packed.manifest)
+                .await
+                .unwrap();
+            packed.manifest
+        }
+    };
+    let subject = push(None, "application/vnd.subject").await.descriptor();
+    let sig = push(Some(subject.clone()), "application/vnd.sig").await;
+    let sbom = push(Some(subject.clone()), "application/vnd.sbom").await;
+    assert_eq!(
+        rp.referrers_api(),
+        Some(false),
+        "distribution 2.8 has no referrers API"
+    );
+    let all: Vec<_> = rp
+        .referrers(&subject.digest, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.digest)
+        .collect();
+    assert_eq!(all, [sig.digest().clone(), sbom.digest().clone()]);
+    let sigs = rp
+        .referrers(&subject.digest, Some("application/vnd.sig"))
+        .await
+        .unwrap();
+    assert_eq!(sigs.len(), 1);
+    rp.delete_manifest(sig.digest()).await.unwrap();
+    let left: Vec<_> = rp
+        .referrers(&subject.digest, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.digest)
+        .collect();
+    assert_eq!(left, [sbom.digest().clone()]);
+}

@@ -1,0 +1,331 @@
+//! Referrers: the API where the registry has it, the `<alg>-<hex>` tag schema where not,
+//! and the referrers index this client keeps up to date on registries without the API.
+
+use http::header::{self, HeaderMap, HeaderValue};
+use http::{Method, StatusCode};
+use oras_oci::{Descriptor, Digest, ImageIndex, Manifest, media_type};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::repository::{Repository, next_link};
+use crate::{Body, client::resolve};
+
+/// How referrers are found and kept (the `oras` CLI's `--distribution-spec`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ReferrersMode {
+    /// Try the referrers API; fall back to the tag schema when the registry lacks it, and
+    /// remember which per repository.
+    #[default]
+    Auto,
+    /// Use only the API (`v1.1-referrers-api`).
+    Api,
+    /// Use only the tag schema (`v1.1-referrers-tag`), and keep its index on push.
+    TagSchema,
+}
+
+/// The tag under which the tag schema keeps the referrers of `digest`:
+/// `<algorithm>-<encoded>`, the encoded part cut to 64 characters.
+pub fn referrers_tag(digest: &Digest) -> String {
+    let encoded = digest.encoded();
+    format!(
+        "{}-{}",
+        digest.algorithm_name(),
+        &encoded[..encoded.len().min(64)]
+    )
+}
+
+enum Change {
+    Add(Box<Descriptor>),
+    Remove(Digest),
+}
+
+impl Repository {
+    fn capability_key(&self) -> String {
+        format!("{}/{}", self.registry(), self.name())
+    }
+
+    /// Whether the registry is known to have the referrers API for this repository.
+    pub fn referrers_api(&self) -> Option<bool> {
+        match self.client().config().referrers {
+            ReferrersMode::Api => Some(true),
+            ReferrersMode::TagSchema => Some(false),
+            ReferrersMode::Auto => self.client().referrers_capability(&self.capability_key()),
+        }
+    }
+
+    fn set_referrers_api(&self, supported: bool) {
+        if self.client().config().referrers == ReferrersMode::Auto {
+            self.client()
+                .set_referrers_capability(self.capability_key(), supported);
+        }
+    }
+
+    /// The manifests that refer to `subject`, optionally only those of `artifact_type`.
+    pub async fn referrers(
+        &self,
+        subject: &Digest,
+        artifact_type: Option<&str>,
+    ) -> Result<Vec<Descriptor>> {
+        if self.referrers_api() != Some(false) {
+            match self.referrers_from_api(subject, artifact_type).await? {
+                Some(list) => return Ok(list),
+                None if self.client().config().referrers == ReferrersMode::Api => {
+                    return Err(Error::new(
+                        ErrorKind::Protocol,
+                        "the registry has no referrers API (404)",
+                    ));
+                }
+                None => {}
+            }
+        }
+        let mut list = self
+            .referrers_from_tag(subject)
+            .await?
+            .map(|(i, _)| i.manifests)
+            .unwrap_or_default();
+        if let Some(t) = artifact_type {
+            list.retain(|d| d.artifact_type.as_deref() == Some(t));
+        }
+        Ok(list)
+    }
+
+    /// `Ok(None)` when the registry has no referrers API.
+    async fn referrers_from_api(
+        &self,
+        subject: &Digest,
+        artifact_type: Option<&str>,
+    ) -> Result<Option<Vec<Descriptor>>> {
+        let mut url = self.url_for(&format!("referrers/{subject}"));
+        if let Some(t) = artifact_type {
+            url.push_str(&format!("?artifactType={}", t.replace('+', "%2B")));
+        }
+        let mut out = Vec::new();
+        let scopes = self.pull_scopes();
+        let max_pages = self.client().config().max_pages;
+        for page in 0..max_pages {
+            let mut h = HeaderMap::new();
+            h.insert(
+                header::ACCEPT,
+                HeaderValue::from_static(media_type::OCI_INDEX),
+            );
+            let r = self
+                .client()
+                .execute(
+                    self.target(),
+                    &scopes,
+                    Method::GET,
+                    url.clone(),
+                    h,
+                    Body::empty(),
+                )
+                .await?;
+            if page == 0 && r.status() == StatusCode::NOT_FOUND {
+                self.set_referrers_api(false);
+                return Ok(None);
+            }
+            if r.status() != StatusCode::OK {
+                return Err(self.client().status_error(&Method::GET, &url, r).await);
+            }
+            self.set_referrers_api(true);
+            let filtered = r
+                .headers()
+                .get_all("oci-filters-applied")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .any(|v| v.split(',').any(|f| f.trim() == "artifactType"));
+            let next = next_link(r.headers());
+            let content_type = r
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            let limit = self.client().config().manifest_size_limit;
+            let bytes = r.into_body().collect_limited(limit).await.map_err(|e| {
+                Error::new(ErrorKind::Manifest, format!("referrers: {e}"))
+                    .with_request(&Method::GET, &url)
+            })?;
+            let index =
+                Manifest::parse_with_limit(bytes, content_type.as_deref(), limit).map_err(|e| {
+                    Error::new(ErrorKind::Manifest, e.to_string()).with_request(&Method::GET, &url)
+                })?;
+            let Some(index) = index.as_index() else {
+                return Err(Error::new(
+                    ErrorKind::Protocol,
+                    "the referrers API did not answer with an index",
+                )
+                .with_request(&Method::GET, &url));
+            };
+            let mut list = index.manifests.clone();
+            if let (Some(t), false) = (artifact_type, filtered) {
+                list.retain(|d| d.artifact_type.as_deref() == Some(t));
+            }
+            out.extend(list);
+            let Some(next) = next else {
+                return Ok(Some(out));
+            };
+            let resolved = resolve(&url, &next).ok_or_else(|| {
+                Error::new(ErrorKind::Protocol, "invalid Link header")
+                    .with_request(&Method::GET, &url)
+            })?;
+            if !self.same_origin(&resolved) {
+                return Err(Error::new(
+                    ErrorKind::Protocol,
+                    format!(
+                        "Link header points to another origin: {}",
+                        crate::error::display_url(&resolved)
+                    ),
+                )
+                .with_request(&Method::GET, &url));
+            }
+            url = resolved;
+        }
+        Err(
+            Error::new(ErrorKind::Limit, format!("more than {max_pages} pages"))
+                .with_request(&Method::GET, &url),
+        )
+    }
+
+    /// The tag schema's index and its ETag, if any.
+    async fn referrers_from_tag(
+        &self,
+        subject: &Digest,
+    ) -> Result<Option<(ImageIndex, Option<(Digest, Option<String>)>)>> {
+        let tag = referrers_tag(subject);
+        match self.fetch_manifest_with_etag(&tag).await {
+            Ok((m, etag)) => match m.as_index() {
+                Some(i) => Ok(Some((i.clone(), Some((m.digest().clone(), etag))))),
+                // Something else under that tag: no referrers index.
+                None => Ok(None),
+            },
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// After pushing `manifest`: when it has a subject and the registry did not say it
+    /// indexed it (`OCI-Subject`), add it to the subject's referrers index.
+    pub(crate) async fn after_push(&self, manifest: &Manifest, oci_subject: bool) -> Result<()> {
+        let Some(subject) = manifest.subject() else {
+            return Ok(());
+        };
+        if oci_subject && self.client().config().referrers != ReferrersMode::TagSchema {
+            self.set_referrers_api(true);
+            return Ok(());
+        }
+        if self.client().config().referrers == ReferrersMode::Api
+            || self.probe_referrers_api().await?
+        {
+            return Ok(());
+        }
+        self.update_referrers_index(&subject.digest, Change::Add(Box::new(manifest.referrer_descriptor())))
+            .await
+    }
+
+    /// Whether the API is there, asking the registry once per repository (the referrers of
+    /// an all-zero digest: 200 means yes, 404 no).
+    async fn probe_referrers_api(&self) -> Result<bool> {
+        if let Some(known) = self.referrers_api() {
+            return Ok(known);
+        }
+        let zero = Digest::parse(&format!("sha256:{}", "0".repeat(64))).expect("a valid digest");
+        let url = self.url_for(&format!("referrers/{zero}"));
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::ACCEPT,
+            HeaderValue::from_static(media_type::OCI_INDEX),
+        );
+        let r = self
+            .client()
+            .execute(
+                self.target(),
+                &self.pull_scopes(),
+                Method::GET,
+                url.clone(),
+                h,
+                Body::empty(),
+            )
+            .await?;
+        let supported = match r.status() {
+            StatusCode::OK => true,
+            StatusCode::NOT_FOUND => false,
+            _ => return Err(self.client().status_error(&Method::GET, &url, r).await),
+        };
+        self.set_referrers_api(supported);
+        Ok(supported)
+    }
+
+    /// Before deleting the manifest `digest`: when the repository keeps referrers by tag and
+    /// the manifest has a subject, remove it from the subject's index.
+    pub(crate) async fn before_delete(&self, digest: &Digest) -> Result<()> {
+        if self.referrers_api() == Some(true) {
+            return Ok(());
+        }
+        let manifest = match self.fetch_manifest(digest.as_str()).await {
+            Ok(m) => m,
+            Err(e) if e.is_not_found() => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        if let Some(subject) = manifest.subject() {
+            self.update_referrers_index(&subject.digest, Change::Remove(digest.clone()))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Reads the index, applies the change, writes it back conditionally (If-Match when the
+    /// registry gave an ETag; re-read and retried when another writer got there first),
+    /// then deletes the index it replaced.
+    async fn update_referrers_index(&self, subject: &Digest, change: Change) -> Result<()> {
+        let tag = referrers_tag(subject);
+        for _ in 0..5 {
+            let current = self.referrers_from_tag(subject).await?;
+            let (old_list, old) = match current {
+                Some((index, old)) => (index.manifests, old),
+                None => (Vec::new(), None),
+            };
+            let mut list: Vec<Descriptor> = Vec::with_capacity(old_list.len() + 1);
+            for d in &old_list {
+                if !list.iter().any(|x: &Descriptor| x.digest == d.digest) {
+                    list.push(d.clone());
+                }
+            }
+            match &change {
+                Change::Add(d) => {
+                    if !list.iter().any(|x| x.digest == d.digest) {
+                        list.push((**d).clone());
+                    }
+                }
+                Change::Remove(digest) => list.retain(|x| &x.digest != digest),
+            }
+            if list == old_list {
+                return Ok(());
+            }
+            let etag = old.as_ref().and_then(|(_, e)| e.clone());
+            if !list.is_empty() {
+                let index = Manifest::from_index(ImageIndex::new(list));
+                match self
+                    .push_manifest_if_match(&tag, &index, etag.as_deref())
+                    .await
+                {
+                    Ok(()) => {}
+                    Err(e) if e.status() == Some(StatusCode::PRECONDITION_FAILED) => continue,
+                    Err(e) => return Err(e),
+                }
+            }
+            if let Some((old_digest, _)) = old
+                && self.client().config().referrers_gc
+            {
+                match self.delete_manifest_only(&old_digest).await {
+                    Ok(()) => {}
+                    Err(e) if e.is_not_found() => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            return Ok(());
+        }
+        Err(Error::new(
+            ErrorKind::Protocol,
+            format!("the referrers index {tag} kept changing under concurrent writers"),
+        ))
+    }
+}
