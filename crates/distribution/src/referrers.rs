@@ -217,8 +217,11 @@ impl Repository {
         {
             return Ok(());
         }
-        self.update_referrers_index(&subject.digest, Change::Add(Box::new(manifest.referrer_descriptor())))
-            .await
+        self.update_referrers_index(
+            &subject.digest,
+            Change::Add(Box::new(manifest.referrer_descriptor())),
+        )
+        .await
     }
 
     /// Whether the API is there, asking the registry once per repository (the referrers of
