@@ -65,6 +65,8 @@ pub struct FakeRegistry {
     identity_token: Option<String>,
     /// Serve the referrers API, this many per page.
     referrers_api: Option<usize>,
+    /// Announce this `OCI-Chunk-Min-Length` when an upload starts.
+    chunk_min: Option<usize>,
 }
 
 impl std::fmt::Debug for FakeRegistry {
@@ -140,6 +142,12 @@ impl FakeRegistry {
     /// Serves the referrers API (`page` referrers per page) and answers `OCI-Subject`.
     pub fn with_referrers_api(mut self, page: usize) -> Self {
         self.referrers_api = Some(page.max(1));
+        self
+    }
+
+    /// Announces a minimum chunk size for chunked uploads.
+    pub fn with_chunk_min_length(mut self, n: usize) -> Self {
+        self.chunk_min = Some(n);
         self
     }
 
@@ -677,6 +685,10 @@ impl FakeRegistry {
         );
         r.headers_mut()
             .insert(header::RANGE, HeaderValue::from_static("0-0"));
+        if let Some(n) = self.chunk_min {
+            r.headers_mut()
+                .insert("oci-chunk-min-length", HeaderValue::from(n));
+        }
         r
     }
 

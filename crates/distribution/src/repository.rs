@@ -729,7 +729,7 @@ impl Repository {
         let r = self
             .expect(r, &Method::POST, &url, &[StatusCode::ACCEPTED])
             .await?;
-        self.continue_upload(&url, &r, desc, body).await
+        self.continue_upload(&url, r.headers(), desc, body).await
     }
 
     /// Mounts a blob from another repository of the same registry. When the registry
@@ -748,7 +748,8 @@ impl Repository {
         match r.status() {
             StatusCode::CREATED => Ok(Mounted::Mounted),
             StatusCode::ACCEPTED => {
-                self.continue_upload(&url, &r, desc, body()?).await?;
+                self.continue_upload(&url, r.headers(), desc, body()?)
+                    .await?;
                 Ok(Mounted::Uploaded)
             }
             _ => Err(self.client.status_error(&Method::POST, &url, r).await),
@@ -758,13 +759,13 @@ impl Repository {
     async fn continue_upload(
         &self,
         url: &str,
-        started: &Response<ResponseBody>,
+        started: &HeaderMap,
         desc: &Descriptor,
         body: Body,
     ) -> Result<()> {
-        let location = location(url, started.headers(), &Method::POST)?;
+        // Headers, not the response: a borrowed body stream would make the future !Send.
+        let location = location(url, started, &Method::POST)?;
         let min_chunk = started
-            .headers()
             .get("oci-chunk-min-length")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<usize>().ok());
@@ -857,6 +858,7 @@ impl Repository {
     /// rest of the chunk from there. Returns the next `Location`.
     async fn patch_chunk(&self, location: String, offset: u64, chunk: &Bytes) -> Result<String> {
         let mut sent_from = 0usize;
+        let mut refused_at_zero = false;
         for _ in 0..3 {
             let part = chunk.slice(sent_from..);
             let start = offset + sent_from as u64;
@@ -885,7 +887,8 @@ impl Repository {
                     return location_or(&location, r.headers());
                 }
                 StatusCode::RANGE_NOT_SATISFIABLE => {
-                    let have = self.upload_offset(&location).await?;
+                    let have = self.upload_offset(&location, refused_at_zero).await?;
+                    refused_at_zero = have == 0;
                     let chunk_end = offset + chunk.len() as u64;
                     if have < offset || have > chunk_end {
                         return Err(Error::new(ErrorKind::Protocol, format!("upload out of step: the registry has {have} bytes, this chunk is {offset}..{chunk_end}")).with_request(&Method::PATCH, &location));
@@ -906,7 +909,9 @@ impl Repository {
     }
 
     /// How many bytes an upload session holds (`GET <location>` -> 204 `Range: 0-N`).
-    async fn upload_offset(&self, location: &str) -> Result<u64> {
+    /// `one_byte` says how to read the ambiguous `0-0`: as empty the first time, as one
+    /// byte when resending from zero was refused too.
+    async fn upload_offset(&self, location: &str, one_byte: bool) -> Result<u64> {
         let r = self
             .send(
                 &self.push(),
@@ -929,10 +934,13 @@ impl Repository {
             .get(header::RANGE)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
-        Ok(range
+        // `0-0` is what registries send for an empty upload and for a one-byte one alike.
+        let empty_or_one = range.trim() == "0-0";
+        let have = range
             .rsplit_once('-')
             .and_then(|(_, end)| end.trim().parse::<u64>().ok())
-            .map_or(0, |e| e + 1))
+            .map_or(0, |e| e + 1);
+        Ok(if empty_or_one && !one_byte { 0 } else { have })
     }
 }
 

@@ -931,3 +931,74 @@ fn referrers_api_with_filter_and_pages() {
         "no tag schema index where the API indexes"
     );
 }
+
+#[test]
+fn chunked_uploads_honour_the_minimum_and_recover_from_416() {
+    let memory = Memory {
+        registry: FakeRegistry::new(FakeAuth::None).with_chunk_min_length(1500),
+        shared: Arc::default(),
+    };
+    let c = client(&memory, StaticCredentials::new(), |c| {
+        c.chunk_size = Some(1000)
+    });
+    let r = repo(&c, "a");
+    let content = data(4000, 9);
+    let d = Descriptor::of("x/y", &content);
+    // The first PATCH is refused with 416 before reaching the registry: the client asks
+    // the registry how much it has (nothing) and sends the chunk again.
+    memory.fault(
+        "PATCH /v2/a/blobs/uploads/",
+        Fault::Status(416, vec![], String::new()),
+    );
+    block_on(r.push_blob(&d, reopenable(content.clone(), 700))).unwrap();
+    let seen = memory.registry.seen();
+    let patches = seen
+        .iter()
+        .filter(|s| s.method == http::Method::PATCH)
+        .count();
+    assert_eq!(
+        patches, 3,
+        "4000 bytes in chunks of at least 1500 (not the configured 1000)"
+    );
+    assert!(
+        seen.iter()
+            .any(|s| s.method == http::Method::GET && s.path.contains("/blobs/uploads/")),
+        "asked where the upload stood"
+    );
+    assert_eq!(block_on(r.fetch_blob_bytes(&d)).unwrap(), content);
+}
+
+#[test]
+fn pagination_is_bounded() {
+    let memory = Memory::new(FakeAuth::None);
+    let c = client(&memory, StaticCredentials::new(), |c| c.max_pages = 2);
+    let r = repo(&c, "a");
+    let mut opts = PackOptions::default();
+    opts.artifact_type = Some("application/vnd.test".into());
+    opts.created = Created::Omit;
+    let m = pack_manifest(opts).unwrap().manifest;
+    for t in ["a", "b", "c", "d", "e"] {
+        block_on(r.push_manifest(t, &m)).unwrap();
+    }
+    let err = block_on(r.tags(Some(1))).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Limit);
+    assert!(err.to_string().contains("more than 2 pages"), "{err}");
+    assert_eq!(block_on(r.tags(Some(3))).unwrap().len(), 5);
+}
+
+#[test]
+fn clients_are_cheap_to_share_between_tasks() {
+    fn shared<T: Send + Sync + Clone + 'static>() {}
+    shared::<Client>();
+    shared::<Repository>();
+    shared::<oras_distribution::Registry>();
+    fn send<T: Send>(_: &T) {}
+    let memory = Memory::new(FakeAuth::None);
+    let c = client(&memory, StaticCredentials::new(), |_| {});
+    let r = repo(&c, "a");
+    let d = Descriptor::of("x/y", b"x");
+    send(&r.fetch_manifest("v1"));
+    send(&r.fetch_blob(&d));
+    send(&r.push_blob(&d, Body::empty()));
+    send(&r.referrers(&d.digest, None));
+}

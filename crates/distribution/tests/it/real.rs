@@ -327,3 +327,34 @@ async fn referrers_by_tag_schema_on_distribution_2_8() {
         .collect();
     assert_eq!(left, [sbom.digest().clone()]);
 }
+
+#[tokio::test]
+async fn catalog_pages_list_repositories() {
+    let r = &registries().anonymous;
+    let c = client_for(r, |_, _| {});
+    for name in ["catalog/one", "catalog/two", "catalog/three"] {
+        repo(&c, r, name)
+            .push_blob_bytes("x/y", name.as_bytes().to_vec())
+            .await
+            .unwrap();
+    }
+    let all = c.registry(&r.host()).catalog(Some(2)).await.unwrap();
+    for name in ["catalog/one", "catalog/two", "catalog/three"] {
+        assert!(all.iter().any(|n| n == name), "{name} in {all:?}");
+    }
+}
+
+#[tokio::test]
+async fn the_tls_registry_is_spoken_to_over_http2() {
+    use oras_distribution::Transport;
+    let r = &registries().tls;
+    let mut options = HyperOptions::default();
+    options.ca_files = r.ca_file.iter().cloned().collect();
+    let transport = HyperTransport::with_options(options).unwrap();
+    let req = http::Request::get(format!("{}/v2/", r.base_url()))
+        .body(Body::empty())
+        .unwrap();
+    let resp = transport.send(req).await.unwrap();
+    assert_eq!(resp.status(), http::StatusCode::OK);
+    assert_eq!(resp.version(), http::Version::HTTP_2, "ALPN chose h2");
+}

@@ -393,3 +393,44 @@ async fn redirected_blob_reads_carry_no_authorization() {
         "the second origin saw no credentials"
     );
 }
+
+#[tokio::test]
+async fn referrers_api_over_http() {
+    let registry = FakeRegistry::new(FakeAuth::None).with_referrers_api(1);
+    let server = FakeServer::start(registry.clone());
+    let (c, _) = setup(StaticCredentials::new()).client();
+    let r = repo(&c, &server, "a");
+    let push = |subject: Option<Descriptor>, artifact_type: &'static str| {
+        let r = r.clone();
+        async move {
+            let mut opts = PackOptions::default();
+            opts.artifact_type = Some(artifact_type.into());
+            opts.subject = subject;
+            opts.created = Created::Omit;
+            let packed = pack_manifest(opts).unwrap();
+            for (d, b) in &packed.blobs {
+                r.push_blob(d, oras_distribution::Body::from_bytes(b.clone()))
+                    .await
+                    .unwrap();
+            }
+            r.push_manifest(packed.manifest.digest().as_str(), &packed.manifest)
+                .await
+                .unwrap();
+            packed.manifest
+        }
+    };
+    let subject = push(None, "application/vnd.subject").await.descriptor();
+    push(Some(subject.clone()), "application/vnd.sig").await;
+    push(Some(subject.clone()), "application/vnd.sbom").await;
+    assert_eq!(r.referrers_api(), Some(true), "OCI-Subject answered");
+    assert_eq!(r.referrers(&subject.digest, None).await.unwrap().len(), 2);
+    let sboms = r
+        .referrers(&subject.digest, Some("application/vnd.sbom"))
+        .await
+        .unwrap();
+    assert_eq!(sboms.len(), 1);
+    assert_eq!(
+        sboms[0].artifact_type.as_deref(),
+        Some("application/vnd.sbom")
+    );
+}
