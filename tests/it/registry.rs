@@ -49,10 +49,10 @@ fn ca_roots(r: &Registry) -> rustls::RootCertStore {
 }
 
 #[test]
-fn three_distinct_registries_on_loopback() {
+fn four_distinct_registries_on_loopback() {
     let regs = registries();
     let ports: std::collections::BTreeSet<u16> = regs.all().iter().map(|r| r.addr.port()).collect();
-    assert_eq!(ports.len(), 3);
+    assert_eq!(ports.len(), 4);
     for r in regs.all() {
         assert!(
             r.addr.ip().is_loopback(),

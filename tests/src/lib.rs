@@ -37,6 +37,9 @@ pub struct Registry {
     pub password: Option<String>,
     /// The CA certificate (PEM) that signed the TLS registry's certificate.
     pub ca_file: Option<PathBuf>,
+    /// A client certificate and key (PEM) the registry requires (mutual TLS).
+    #[serde(default)]
+    pub client_cert: Option<(PathBuf, PathBuf)>,
     /// Process ID of the `docker-registry` process.
     pub pid: u32,
     /// Its configuration, storage and log.
@@ -69,12 +72,14 @@ pub struct Registries {
     pub basic: Registry,
     /// TLS with a CA made for the run, no authentication.
     pub tls: Registry,
+    /// TLS that also requires a client certificate signed by that CA.
+    pub mtls: Registry,
 }
 
 impl Registries {
     /// All three.
-    pub fn all(&self) -> [&Registry; 3] {
-        [&self.anonymous, &self.basic, &self.tls]
+    pub fn all(&self) -> [&Registry; 4] {
+        [&self.anonymous, &self.basic, &self.tls, &self.mtls]
     }
 }
 
@@ -164,19 +169,20 @@ pub fn start() -> io::Result<Registries> {
     fs::write(&htpasswd, out)?;
 
     let mut started = Vec::new();
-    let specs: [(&str, Option<&Path>, Option<&TlsFiles>); 3] = [
-        ("anonymous", None, None),
-        ("basic", Some(&htpasswd), None),
-        ("tls", None, Some(&tls_files)),
+    let specs: [(&str, Option<&Path>, Option<&TlsFiles>, bool); 4] = [
+        ("anonymous", None, None, false),
+        ("basic", Some(&htpasswd), None, false),
+        ("tls", None, Some(&tls_files), false),
+        ("mtls", None, Some(&tls_files), true),
     ];
-    for (name, auth, tls) in specs {
+    for (name, auth, tls, mutual) in specs {
         // A port picked free can be taken before the registry binds it: try again.
-        let mut attempt = launch(&run.join(name), name, &secret, auth, tls);
+        let mut attempt = launch(&run.join(name), name, &secret, auth, tls, mutual);
         for _ in 0..2 {
             if attempt.is_ok() {
                 break;
             }
-            attempt = launch(&run.join(name), name, &secret, auth, tls);
+            attempt = launch(&run.join(name), name, &secret, auth, tls, mutual);
         }
         match attempt {
             Ok(mut r) => {
@@ -196,9 +202,10 @@ pub fn start() -> io::Result<Registries> {
     }
     let mut it = started.into_iter();
     let regs = Registries {
-        anonymous: it.next().expect("three were started"),
-        basic: it.next().expect("three were started"),
-        tls: it.next().expect("three were started"),
+        anonymous: it.next().expect("four were started"),
+        basic: it.next().expect("four were started"),
+        tls: it.next().expect("four were started"),
+        mtls: it.next().expect("four were started"),
     };
     let tmp = dir.join("state.json.tmp");
     fs::write(
@@ -300,9 +307,12 @@ struct TlsFiles {
     ca: PathBuf,
     cert: PathBuf,
     key: PathBuf,
+    client_cert: PathBuf,
+    client_key: PathBuf,
 }
 
-/// A CA and a server certificate for 127.0.0.1 and localhost, made with the openssl CLI.
+/// A CA, a server certificate for 127.0.0.1 and localhost, and a client certificate, made
+/// with the openssl CLI.
 fn make_tls(dir: &Path) -> io::Result<TlsFiles> {
     fs::create_dir_all(dir)?;
     let p = |f: &str| dir.join(f);
@@ -362,10 +372,41 @@ fn make_tls(dir: &Path) -> io::Result<TlsFiles> {
         "-extfile",
         &s("server.ext"),
     ]))?;
+    checked(Command::new("openssl").arg("req").args(ec).args([
+        "-keyout",
+        &s("client.key"),
+        "-out",
+        &s("client.csr"),
+        "-subj",
+        "/CN=oras-rs test client",
+    ]))?;
+    fs::write(
+        p("client.ext"),
+        "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n",
+    )?;
+    checked(Command::new("openssl").args([
+        "x509",
+        "-req",
+        "-in",
+        &s("client.csr"),
+        "-CA",
+        &s("ca.crt"),
+        "-CAkey",
+        &s("ca.key"),
+        "-CAcreateserial",
+        "-out",
+        &s("client.crt"),
+        "-days",
+        "7",
+        "-extfile",
+        &s("client.ext"),
+    ]))?;
     Ok(TlsFiles {
         ca: p("ca.crt"),
         cert: p("server.crt"),
         key: p("server.key"),
+        client_cert: p("client.crt"),
+        client_key: p("client.key"),
     })
 }
 
@@ -375,6 +416,7 @@ fn launch(
     secret: &str,
     htpasswd: Option<&Path>,
     tls: Option<&TlsFiles>,
+    mutual: bool,
 ) -> io::Result<Registry> {
     use std::os::unix::process::CommandExt;
     fs::create_dir_all(dir.join("storage"))?;
@@ -392,6 +434,9 @@ fn launch(
             t.cert.display(),
             t.key.display()
         );
+        if mutual {
+            config += &format!("    clientcas:\n      - {}\n", t.ca.display());
+        }
     }
     if let Some(h) = htpasswd {
         config += &format!(
@@ -438,6 +483,9 @@ fn launch(
         username: None,
         password: None,
         ca_file: tls.map(|t| t.ca.clone()),
+        client_cert: tls
+            .filter(|_| mutual)
+            .map(|t| (t.client_cert.clone(), t.client_key.clone())),
         pid: child.id(),
         dir: dir.to_owned(),
     })

@@ -358,3 +358,13 @@ async fn the_tls_registry_is_spoken_to_over_http2() {
     assert_eq!(resp.status(), http::StatusCode::OK);
     assert_eq!(resp.version(), http::Version::HTTP_2, "ALPN chose h2");
 }
+
+#[tokio::test]
+async fn client_certificates_open_a_registry_that_requires_them() {
+    let r = &registries().mtls;
+    let with_cert = client_for(r, |_, o| o.client_cert = r.client_cert.clone());
+    with_cert.registry(&r.host()).ping().await.unwrap();
+    let without = client_for(r, |_, _| {});
+    let err = without.registry(&r.host()).ping().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Transport, "{err}");
+}
