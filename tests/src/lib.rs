@@ -2,7 +2,8 @@
 //!
 //! [`registries`] returns the running set of Debian's `docker-registry` (distribution 2.8)
 //! instances, starting them first if none runs: one anonymous, one with htpasswd basic
-//! auth, one serving TLS with a certificate from a CA made for the run. Their addresses and
+//! auth, one serving TLS with a certificate from a CA made for the run, one requiring a
+//! client certificate from that CA. Their addresses and
 //! credentials are in a state file, so `cargo xtask registry start|stop|status`, every test
 //! process and a developer's shell all see the same set. A file lock makes concurrent test
 //! processes (nextest runs one per test) start it once.
@@ -77,7 +78,7 @@ pub struct Registries {
 }
 
 impl Registries {
-    /// All three.
+    /// All four.
     pub fn all(&self) -> [&Registry; 4] {
         [&self.anonymous, &self.basic, &self.tls, &self.mtls]
     }
