@@ -268,13 +268,15 @@ fn on_path(cmd: &str) -> bool {
         .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(cmd).is_file()))
 }
 
-/// Installs Debian's `docker-registry`, `apache2-utils` (htpasswd) and `openssl` when any
-/// is missing: with apt-get when running as root, else an error saying what to install.
+/// Installs Debian's `docker-registry`, `apache2-utils` (htpasswd), `openssl` and `skopeo`
+/// when any is missing: with apt-get when running as root, else an error saying what to install.
 pub fn ensure_installed() -> io::Result<()> {
     let missing: Vec<&str> = [
         ("docker-registry", "docker-registry"),
         ("htpasswd", "apache2-utils"),
         ("openssl", "openssl"),
+        // Checks that what this project writes is read by another OCI implementation.
+        ("skopeo", "skopeo"),
     ]
     .into_iter()
     .filter(|(cmd, _)| !on_path(cmd))

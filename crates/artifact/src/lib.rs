@@ -1,8 +1,64 @@
-//! Push, pull, copy, attach and discover OCI artifacts (not yet implemented).
+//! Push, pull, copy, attach and discover OCI artifacts: files and directories stored in
+//! registries, OCI image layouts on disk, or memory.
 //!
-//! This crate will hold the operations most users call, over any `Target`: a registry
-//! repository, an OCI image layout directory or memory. It builds on `oras-distribution`
-//! and re-exports the lower crates so one dependency is enough.
+//! The principal pieces:
+//!
+//! - [`Target`]: anything holding content and tags. [`Remote`] (a registry repository),
+//!   [`OciLayout`] (a layout directory, read and write), [`OciLayoutTar`] (a layout packed
+//!   as `.tar`, read-only) and [`MemoryStore`].
+//! - [`push`] and [`pull`]: files and directories as an artifact, the way the `oras` CLI
+//!   stores them (titles, tar+gzip directories), every byte verified, the output directory
+//!   untouched unless the whole pull succeeded.
+//! - [`copy`]: a whole graph between any two targets; [`attach`] and [`discover`]:
+//!   artifacts that refer to others.
+//! - [`progress::Observer`]: per-descriptor events for progress bars and metrics.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use oras_artifact::{FileSpec, OciLayout, PullOptions, PushOptions, pull, push};
+//!
+//! let work = std::env::temp_dir().join(format!("oras-doc-{}", std::process::id()));
+//! std::fs::create_dir_all(&work)?;
+//! std::fs::write(work.join("hello.txt"), "hello world")?;
+//! let layout = OciLayout::open(work.join("layout"))?;
+//!
+//! let mut opts = PushOptions::default();
+//! opts.artifact_type = Some("application/vnd.example.greeting".into());
+//! opts.tags = vec!["v1".into()];
+//! push(&layout, &[FileSpec::named(work.join("hello.txt"), "hello.txt")], &opts).await?;
+//!
+//! let pulled = pull(&layout, "v1", &work.join("out"), &PullOptions::default()).await?;
+//! assert_eq!(std::fs::read_to_string(&pulled.files[0].path)?, "hello world");
+//! # std::fs::remove_dir_all(&work)?;
+//! # Ok(()) }
+//! ```
+//!
+//! One dependency is enough: the lower crates are re-exported as [`reference`], [`oci`],
+//! [`auth`] and [`distribution`].
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+mod archive;
+mod error;
+mod exec;
+mod layout;
+mod ops;
+pub mod progress;
+mod stream;
+mod target;
+
+pub use archive::UnpackLimits;
+pub use error::{Error, Result};
+pub use layout::{OciLayout, OciLayoutTar};
+pub use ops::{
+    CopyOptions, FileSpec, PullOptions, Pulled, PulledFile, PushOptions, Pushed, ReferrerTree,
+    attach, copy, discover, pull, push, select_platform, tag,
+};
+pub use target::{MemoryStore, Remote, Target, fetch_manifest};
+
+pub use oras_auth as auth;
+pub use oras_distribution as distribution;
+pub use oras_oci as oci;
+pub use oras_reference as reference;

@@ -1,0 +1,86 @@
+//! Progress: per-descriptor events that a CLI turns into bars and a service into metrics.
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, ready};
+
+use bytes::Bytes;
+use futures_core::Stream;
+use oras_distribution::{BoxError, ByteStream};
+use oras_oci::Descriptor;
+
+/// Something that happened to one piece of content.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub enum Event<'a> {
+    /// It will be transferred.
+    Queued(&'a Descriptor),
+    /// Its transfer began.
+    Started(&'a Descriptor),
+    /// This many bytes of it have passed so far.
+    Bytes(&'a Descriptor, u64),
+    /// The destination had it already.
+    Skipped(&'a Descriptor),
+    /// The registry linked it from another repository; no bytes moved.
+    Mounted(&'a Descriptor),
+    /// Its transfer completed and was verified.
+    Finished(&'a Descriptor),
+    /// Its transfer failed with this message.
+    Failed(&'a Descriptor, &'a str),
+}
+
+/// Receives [`Event`]s. Called from the tasks doing the work: keep it quick.
+pub trait Observer: Send + Sync {
+    /// One event.
+    fn event(&self, event: Event<'_>);
+}
+
+impl<F: Fn(Event<'_>) + Send + Sync> Observer for F {
+    fn event(&self, event: Event<'_>) {
+        self(event);
+    }
+}
+
+/// An optional observer, called if present.
+#[derive(Clone, Default)]
+pub(crate) struct Progress(pub(crate) Option<Arc<dyn Observer>>);
+
+impl Progress {
+    pub(crate) fn emit(&self, e: Event<'_>) {
+        if let Some(o) = &self.0 {
+            o.event(e);
+        }
+    }
+
+    /// Wraps a stream so each chunk reports the bytes done so far.
+    pub(crate) fn counting(&self, desc: &Descriptor, stream: ByteStream) -> ByteStream {
+        match &self.0 {
+            None => stream,
+            Some(o) => Box::pin(Counting {
+                inner: stream,
+                desc: desc.clone(),
+                done: 0,
+                observer: o.clone(),
+            }),
+        }
+    }
+}
+
+struct Counting {
+    inner: ByteStream,
+    desc: Descriptor,
+    done: u64,
+    observer: Arc<dyn Observer>,
+}
+
+impl Stream for Counting {
+    type Item = Result<Bytes, BoxError>;
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let item = ready!(self.inner.as_mut().poll_next(cx));
+        if let Some(Ok(b)) = &item {
+            self.done += b.len() as u64;
+            self.observer.event(Event::Bytes(&self.desc, self.done));
+        }
+        Poll::Ready(item)
+    }
+}

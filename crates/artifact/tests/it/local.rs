@@ -1,0 +1,314 @@
+//! OCI layouts and memory: round trips, the layout's rules, interoperability with skopeo.
+
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+
+use oras_artifact::oci::{Descriptor, annotations, media_type};
+use oras_artifact::progress::Event;
+use oras_artifact::{
+    CopyOptions, FileSpec, MemoryStore, OciLayout, OciLayoutTar, PullOptions, PushOptions, Target,
+    copy, fetch_manifest, pull, push,
+};
+
+use crate::{TempDir, sample, tree};
+
+fn opts(tags: &[&str]) -> PushOptions {
+    let mut o = PushOptions::default();
+    o.artifact_type = Some("application/vnd.oras-rs.test".into());
+    o.tags = tags.iter().map(|t| (*t).to_owned()).collect();
+    o
+}
+
+/// Pushes the sample's `a.txt`, `b.bin` (with a media type) and `dir`, titled by name.
+async fn push_sample(
+    target: &dyn Target,
+    root: &std::path::Path,
+    o: &PushOptions,
+) -> oras_artifact::Pushed {
+    let files = [
+        FileSpec::named(root.join("a.txt"), "a.txt"),
+        FileSpec::named(root.join("b.bin"), "b.bin").with_media_type("application/x-bin"),
+        FileSpec::named(root.join("dir"), "dir"),
+    ];
+    push(target, &files, o).await.unwrap()
+}
+
+#[tokio::test]
+async fn layout_round_trip_with_files_directory_config_and_annotations() {
+    let work = TempDir::new();
+    let root = sample(&work);
+    std::fs::write(work.join("config.json"), r#"{"setting":true}"#).unwrap();
+    std::fs::write(
+        work.join("annotations.json"),
+        r#"{"$manifest":{"m":"1"},"$config":{"c":"2"},"a.txt":{"f":"3"}}"#,
+    )
+    .unwrap();
+    let layout = OciLayout::open(work.join("layout")).unwrap();
+    let mut o = opts(&["v1", "latest"]);
+    o.config = Some(FileSpec::parse(&format!(
+        "{}:application/vnd.oras-rs.config+json",
+        work.join("config.json").display()
+    )));
+    o.read_annotation_file(&work.join("annotations.json"))
+        .unwrap();
+    let pushed = push_sample(&layout, &root, &o).await;
+    assert_eq!(pushed.layers.len(), 3);
+
+    let m = fetch_manifest(&layout, &pushed.manifest).await.unwrap();
+    let image = m.as_image().unwrap();
+    assert_eq!(
+        image.config.media_type,
+        "application/vnd.oras-rs.config+json"
+    );
+    assert_eq!(image.config.annotation("c"), Some("2"));
+    assert_eq!(m.annotations().unwrap()["m"], "1");
+    assert!(m.annotations().unwrap().contains_key(annotations::CREATED));
+    let titles: Vec<_> = image.layers.iter().map(|l| l.title().unwrap()).collect();
+    assert_eq!(titles, ["a.txt", "b.bin", "dir"]);
+    assert_eq!(image.layers[0].annotation("f"), Some("3"));
+    assert_eq!(image.layers[0].media_type, media_type::ORAS_DEFAULT_FILE);
+    assert_eq!(image.layers[1].media_type, "application/x-bin");
+    assert_eq!(image.layers[2].media_type, media_type::OCI_LAYER_GZIP);
+    assert_eq!(
+        image.layers[2].annotation(annotations::ORAS_CONTENT_UNPACK),
+        Some("true")
+    );
+
+    let out = work.join("out");
+    let pulled = pull(&layout, "v1", &out, &PullOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(pulled.manifest, pushed.manifest);
+    assert_eq!(std::fs::read(out.join("a.txt")).unwrap(), b"alpha");
+    assert_eq!(
+        std::fs::read(out.join("b.bin")).unwrap(),
+        std::fs::read(root.join("b.bin")).unwrap()
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("dir/sub/y")).unwrap(),
+        "y content"
+    );
+    assert_eq!(
+        tree(&out),
+        ["a.txt", "b.bin", "dir", "dir/sub", "dir/sub/y", "dir/x"],
+        "no staging left"
+    );
+
+    // Directory archives are reproducible: the same tree gives the same layer digest.
+    let again = push_sample(&OciLayout::open(work.join("layout2")).unwrap(), &root, &o).await;
+    assert_eq!(again.layers[2].digest, pushed.layers[2].digest);
+
+    // The layout lists each manifest once per tag; skopeo reads it.
+    let index = layout.index().unwrap();
+    let names: Vec<_> = index
+        .manifests
+        .iter()
+        .filter_map(|d| d.annotation(annotations::REF_NAME))
+        .collect();
+    assert_eq!(names, ["v1", "latest"]);
+    let raw = Command::new("skopeo")
+        .args([
+            "inspect",
+            "--raw",
+            &format!("oci:{}:v1", layout.root().display()),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        raw.status.success(),
+        "skopeo: {}",
+        String::from_utf8_lossy(&raw.stderr)
+    );
+    assert_eq!(
+        raw.stdout,
+        m.bytes().as_ref(),
+        "skopeo reads the exact manifest bytes"
+    );
+}
+
+#[tokio::test]
+async fn pull_rules_keep_old_files_filter_and_include_config() {
+    let work = TempDir::new();
+    let root = sample(&work);
+    let layout = OciLayout::open(work.join("layout")).unwrap();
+    push_sample(&layout, &root, &opts(&["v1"])).await;
+    let out = work.join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("a.txt"), "old").unwrap();
+
+    let mut keep = PullOptions::default();
+    keep.keep_old_files = true;
+    let err = pull(&layout, "v1", &out, &keep).await.unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("a.txt exists and old files are kept"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(out.join("a.txt")).unwrap(), "old");
+    assert_eq!(tree(&out), ["a.txt"]);
+
+    let mut only = PullOptions::default();
+    only.media_types = vec!["application/x-bin".into()];
+    pull(&layout, "v1", &out, &only).await.unwrap();
+    assert_eq!(tree(&out), ["a.txt", "b.bin"], "only the filtered layer");
+    pull(&layout, "v1", &out, &PullOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        std::fs::read_to_string(out.join("a.txt")).unwrap(),
+        "alpha",
+        "overwritten by default"
+    );
+}
+
+#[tokio::test]
+async fn copies_between_memory_and_layouts_report_progress() {
+    let work = TempDir::new();
+    let root = sample(&work);
+    let memory = MemoryStore::new();
+    let pushed = push_sample(&memory, &root, &opts(&["v1"])).await;
+    let layout = OciLayout::open(work.join("layout")).unwrap();
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let sink = events.clone();
+    let mut o = CopyOptions::default();
+    o.observer = Some(Arc::new(move |e: Event<'_>| {
+        let name = match e {
+            Event::Finished(d) => format!("finished {}", d.digest),
+            Event::Skipped(d) => format!("skipped {}", d.digest),
+            _ => return,
+        };
+        sink.lock().unwrap().push(name);
+    }));
+    let root_desc = copy(&memory, "v1", &layout, Some("copied"), &o)
+        .await
+        .unwrap();
+    assert_eq!(root_desc, pushed.manifest);
+    assert_eq!(layout.resolve("copied").await.unwrap(), pushed.manifest);
+    let finished = events
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|e| e.starts_with("finished"))
+        .count();
+    assert_eq!(finished, 4, "three layers and the empty config");
+    // Copy back to a fresh memory store, then again: everything is skipped the second time.
+    let back = MemoryStore::new();
+    copy(
+        &layout,
+        "copied",
+        &back,
+        Some("v1"),
+        &CopyOptions::default(),
+    )
+    .await
+    .unwrap();
+    events.lock().unwrap().clear();
+    copy(&layout, "copied", &back, Some("v1"), &o)
+        .await
+        .unwrap();
+    assert_eq!(
+        *events.lock().unwrap(),
+        [format!("skipped {}", pushed.manifest.digest)]
+    );
+    let out = work.join("out");
+    pull(&back, "v1", &out, &PullOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        std::fs::read_to_string(out.join("dir/x")).unwrap(),
+        "x content"
+    );
+}
+
+#[tokio::test]
+async fn layouts_packed_as_tar_are_read_in_place_and_gc_removes_orphans() {
+    let work = TempDir::new();
+    let root = sample(&work);
+    let layout = OciLayout::open(work.join("layout")).unwrap();
+    push_sample(&layout, &root, &opts(&["v1"])).await;
+    // An orphan blob and a stale ingest file: GC removes both and keeps the rest.
+    let orphan = Descriptor::of("x/y", b"orphan");
+    layout
+        .push(
+            &orphan,
+            Box::pin(OnceStream(Some(bytes::Bytes::from_static(b"orphan")))),
+        )
+        .await
+        .unwrap();
+    std::fs::create_dir_all(layout.root().join("ingest")).unwrap();
+    std::fs::write(layout.root().join("ingest/stale"), "x").unwrap();
+    assert_eq!(layout.gc().await.unwrap(), 2);
+    assert!(!layout.blob_path(&orphan.digest).exists());
+    pull(
+        &layout,
+        "v1",
+        &work.join("after-gc"),
+        &PullOptions::default(),
+    )
+    .await
+    .unwrap();
+
+    let tar_path = work.join("layout.tar");
+    let status = Command::new("tar")
+        .arg("-cf")
+        .arg(&tar_path)
+        .arg("-C")
+        .arg(layout.root())
+        .arg(".")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let packed = OciLayoutTar::open(&tar_path).unwrap();
+    let out = work.join("from-tar");
+    pull(&packed, "v1", &out, &PullOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(std::fs::read_to_string(out.join("a.txt")).unwrap(), "alpha");
+    assert!(
+        packed
+            .push(&orphan, Box::pin(OnceStream(None)))
+            .await
+            .unwrap_err()
+            .to_string()
+            .contains("read-only")
+    );
+}
+
+struct OnceStream(Option<bytes::Bytes>);
+
+impl futures_core::Stream for OnceStream {
+    type Item = Result<bytes::Bytes, oras_artifact::distribution::BoxError>;
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        std::task::Poll::Ready(self.0.take().map(Ok))
+    }
+}
+
+#[tokio::test]
+async fn push_refuses_unsafe_or_duplicate_titles() {
+    let layout_dir = TempDir::new();
+    let layout = OciLayout::open(layout_dir.join("layout")).unwrap();
+    for bad in ["../escape.txt", "/etc/hostname"] {
+        let err = push(&layout, &[FileSpec::new(bad)], &opts(&[]))
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("a title must be a relative path without `..`"),
+            "{bad}: {err}"
+        );
+    }
+    let work = TempDir::new();
+    std::fs::write(work.join("f"), "x").unwrap();
+    let f = work.join("f");
+    let err = push(&layout, &[FileSpec::new(&f), FileSpec::new(&f)], &{
+        let mut o = opts(&[]);
+        o.disable_path_validation = true;
+        o
+    })
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("is given twice"), "{err}");
+}
