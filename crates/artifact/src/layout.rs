@@ -314,6 +314,7 @@ impl Target for OciLayout {
                     std::process::id(),
                     INGEST.fetch_add(1, Ordering::Relaxed)
                 ));
+                let mut tmp_guard = crate::stream::RemoveOnDrop::new(tmp.clone());
                 let written = async {
                     let mut verifier = Verifier::for_descriptor(desc)?;
                     let mut f = tokio::fs::File::create(&tmp)
@@ -333,10 +334,9 @@ impl Target for OciLayout {
                         .map_err(Error::io(&path))
                 }
                 .await;
-                if written.is_err() {
-                    let _ = tokio::fs::remove_file(&tmp).await;
-                }
                 written?;
+                // Renamed into place: nothing to remove.
+                tmp_guard.disarm();
             }
             if is_manifest(&desc.media_type) {
                 let plain =
@@ -384,6 +384,27 @@ impl Target for OciLayout {
                 })
             })
             .await
+        })
+    }
+
+    fn delete<'a>(&'a self, desc: &'a Descriptor) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            let path = self.blob_path(&desc.digest);
+            if !path.exists() {
+                return Err(Error::NotFound(format!(
+                    "{} in {}",
+                    desc.digest,
+                    self.root.display()
+                )));
+            }
+            let (layout, digest) = (self.clone(), desc.digest.clone());
+            blocking(move || {
+                layout.update_index(|index| index.manifests.retain(|d| d.digest != digest))
+            })
+            .await?;
+            tokio::fs::remove_file(&path)
+                .await
+                .map_err(Error::io(&path))
         })
     }
 
@@ -516,6 +537,10 @@ impl Target for OciLayoutTar {
     }
 
     fn tag<'a>(&'a self, _: &'a Descriptor, _: &'a str) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move { self.read_only() })
+    }
+
+    fn delete<'a>(&'a self, _: &'a Descriptor) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move { self.read_only() })
     }
 

@@ -56,7 +56,9 @@ pub use ops::{
     CopyOptions, FileSpec, PullOptions, Pulled, PulledFile, PushOptions, Pushed, ReferrerTree,
     attach, copy, discover, pull, push, select_platform, tag,
 };
-pub use target::{MemoryStore, Remote, Target, fetch_manifest};
+pub use target::{
+    MemoryStore, Remote, Target, fetch_blob, fetch_manifest, push_blob, push_manifest,
+};
 
 pub use oras_auth as auth;
 pub use oras_distribution as distribution;

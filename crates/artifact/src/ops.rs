@@ -14,7 +14,7 @@ use tokio::sync::Semaphore;
 use crate::archive::{UnpackLimits, pack_dir, unpack};
 use crate::exec::join_all;
 use crate::progress::{Event, Observer, Progress};
-use crate::stream::{next, once};
+use crate::stream::{RemoveOnDrop, next, once};
 use crate::target::{Target, fetch_manifest};
 use crate::{Error, Result};
 
@@ -227,12 +227,9 @@ pub async fn push(
             return Err(Error::Input(format!("{title:?} is given twice")));
         }
     }
-    let mut temps: Vec<PathBuf> = Vec::new();
-    let result = push_inner(target, files, options, &progress, &mut temps).await;
-    for t in temps {
-        let _ = tokio::fs::remove_file(t).await;
-    }
-    result
+    // Temporary archives go when this future ends, however it ends.
+    let mut temps: Vec<RemoveOnDrop> = Vec::new();
+    push_inner(target, files, options, &progress, &mut temps).await
 }
 
 async fn push_inner(
@@ -240,7 +237,7 @@ async fn push_inner(
     files: &[FileSpec],
     options: &PushOptions,
     progress: &Progress,
-    temps: &mut Vec<PathBuf>,
+    temps: &mut Vec<RemoveOnDrop>,
 ) -> Result<Pushed> {
     // Describe every layer: hash files, pack directories.
     let mut layers: Vec<(Descriptor, PathBuf)> = Vec::new();
@@ -251,7 +248,7 @@ async fn push_inner(
             .map_err(Error::io(&f.path))?;
         let mut desc = if meta.is_dir() {
             let out = std::env::temp_dir().join(temp_name("oras-push-dir") + ".tar.gz");
-            temps.push(out.clone());
+            temps.push(RemoveOnDrop::new(out.clone()));
             let (dir, name, out2, preserve) = (
                 f.path.clone(),
                 title.clone(),
@@ -537,12 +534,13 @@ pub async fn pull(
     tokio::fs::create_dir(&staging)
         .await
         .map_err(Error::io(&staging))?;
+    // The staging directory goes when this future ends, also if it is cancelled.
+    let _staging_guard = RemoveOnDrop::new(staging.clone());
     let result = pull_into(target, &plan, &staging, options, &progress).await;
     let moved = match result {
         Ok(staged) => move_into_place(&plan, staged).await,
         Err(e) => Err(e),
     };
-    let _ = tokio::fs::remove_dir_all(&staging).await;
     let files = moved?;
     Ok(Pulled {
         manifest: root,

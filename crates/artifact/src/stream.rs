@@ -149,3 +149,36 @@ pub(crate) fn lazy(
     }
     Box::pin(Lazy::Opening(Box::pin(open)))
 }
+
+/// Removes a temporary file or directory when dropped (also when the future that owns it
+/// is cancelled), unless disarmed.
+pub(crate) struct RemoveOnDrop {
+    path: Option<std::path::PathBuf>,
+}
+
+impl RemoveOnDrop {
+    pub(crate) fn new(path: std::path::PathBuf) -> Self {
+        Self { path: Some(path) }
+    }
+
+    /// Keeps the path (it was renamed into place).
+    pub(crate) fn disarm(&mut self) {
+        self.path = None;
+    }
+}
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        if let Some(p) = self.path.take() {
+            match std::fs::symlink_metadata(&p) {
+                Ok(m) if m.is_dir() => {
+                    let _ = std::fs::remove_dir_all(&p);
+                }
+                Ok(_) => {
+                    let _ = std::fs::remove_file(&p);
+                }
+                Err(_) => {}
+            }
+        }
+    }
+}

@@ -42,6 +42,9 @@ pub trait Target: Send + Sync + fmt::Debug {
         artifact_type: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Vec<Descriptor>>>;
 
+    /// Deletes content (and, for a manifest, the tags pointing at it).
+    fn delete<'a>(&'a self, desc: &'a Descriptor) -> BoxFuture<'a, Result<()>>;
+
     /// Stores a file's content. Remote targets reopen the file when a request must be
     /// sent again; the default streams it once.
     fn push_file<'a>(&'a self, desc: &'a Descriptor, path: &'a Path) -> BoxFuture<'a, Result<()>> {
@@ -151,6 +154,17 @@ impl Target for Remote {
         artifact_type: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Vec<Descriptor>>> {
         Box::pin(async move { Ok(self.repo.referrers(&subject.digest, artifact_type).await?) })
+    }
+
+    fn delete<'a>(&'a self, desc: &'a Descriptor) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            if is_manifest(&desc.media_type) {
+                self.repo.delete_manifest(&desc.digest).await?;
+            } else {
+                self.repo.delete_blob(&desc.digest).await?;
+            }
+            Ok(())
+        })
     }
 
     fn push_file<'a>(&'a self, desc: &'a Descriptor, path: &'a Path) -> BoxFuture<'a, Result<()>> {
@@ -290,6 +304,21 @@ impl Target for MemoryStore {
         })
     }
 
+    fn delete<'a>(&'a self, desc: &'a Descriptor) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            let mut m = self.lock();
+            if m.blobs.remove(&desc.digest).is_none() {
+                return Err(Error::NotFound(desc.digest.to_string()));
+            }
+            m.manifests.remove(&desc.digest);
+            m.tags.retain(|_, d| d.digest != desc.digest);
+            for list in m.referrers.values_mut() {
+                list.retain(|d| d.digest != desc.digest);
+            }
+            Ok(())
+        })
+    }
+
     fn referrers<'a>(
         &'a self,
         subject: &'a Descriptor,
@@ -308,4 +337,32 @@ impl Target for MemoryStore {
                 .collect())
         })
     }
+}
+
+/// Fetches a whole blob, verified (for small content: it is held in memory).
+pub async fn fetch_blob(target: &dyn Target, desc: &Descriptor) -> Result<Bytes> {
+    collect_verified(target.fetch(desc).await?, desc).await
+}
+
+/// Pushes bytes as a blob of `media_type`; returns its descriptor.
+pub async fn push_blob(target: &dyn Target, media_type: &str, bytes: Bytes) -> Result<Descriptor> {
+    let desc = Descriptor::of(media_type, &bytes);
+    if !target.exists(&desc).await? {
+        target.push(&desc, once(bytes)).await?;
+    }
+    Ok(desc)
+}
+
+/// Pushes a manifest, and tags it when `tag` is given; returns its descriptor.
+pub async fn push_manifest(
+    target: &dyn Target,
+    manifest: &Manifest,
+    tag: Option<&str>,
+) -> Result<Descriptor> {
+    let desc = manifest.descriptor();
+    target.push(&desc, once(manifest.bytes().clone())).await?;
+    if let Some(t) = tag {
+        target.tag(&desc, t).await?;
+    }
+    Ok(desc)
 }

@@ -312,3 +312,133 @@ async fn push_refuses_unsafe_or_duplicate_titles() {
     .unwrap_err();
     assert!(err.to_string().contains("is given twice"), "{err}");
 }
+
+#[tokio::test]
+async fn conveniences_and_delete() {
+    let work = TempDir::new();
+    let targets: Vec<Box<dyn Target>> = vec![
+        Box::new(MemoryStore::new()),
+        Box::new(OciLayout::open(work.join("layout")).unwrap()),
+    ];
+    for t in &targets {
+        let blob = oras_artifact::push_blob(
+            t.as_ref(),
+            "text/plain",
+            bytes::Bytes::from_static(b"hello"),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            oras_artifact::fetch_blob(t.as_ref(), &blob).await.unwrap(),
+            &b"hello"[..]
+        );
+        let mut o = oras_artifact::oci::pack::PackOptions::default();
+        o.artifact_type = Some("application/vnd.test".into());
+        o.layers = vec![blob.clone()];
+        let packed = oras_artifact::oci::pack::pack_manifest(o).unwrap();
+        for (d, b) in &packed.blobs {
+            oras_artifact::push_blob(t.as_ref(), &d.media_type, b.clone())
+                .await
+                .unwrap();
+        }
+        let m = oras_artifact::push_manifest(t.as_ref(), &packed.manifest, Some("v1"))
+            .await
+            .unwrap();
+        assert_eq!(t.resolve("v1").await.unwrap(), m);
+        t.delete(&m).await.unwrap();
+        assert!(t.resolve("v1").await.unwrap_err().is_not_found(), "{t:?}");
+        t.delete(&blob).await.unwrap();
+        assert!(!t.exists(&blob).await.unwrap());
+        assert!(t.delete(&blob).await.unwrap_err().is_not_found());
+    }
+}
+
+/// A target whose fetch of one blob never completes, and says when it got there.
+#[derive(Debug)]
+struct Hangs {
+    inner: MemoryStore,
+    blob: oras_artifact::oci::Digest,
+    reached: Arc<tokio::sync::Notify>,
+}
+
+impl Target for Hangs {
+    fn resolve<'a>(
+        &'a self,
+        r: &'a str,
+    ) -> oras_artifact::distribution::BoxFuture<'a, oras_artifact::Result<Descriptor>> {
+        self.inner.resolve(r)
+    }
+    fn fetch<'a>(
+        &'a self,
+        d: &'a Descriptor,
+    ) -> oras_artifact::distribution::BoxFuture<
+        'a,
+        oras_artifact::Result<oras_artifact::distribution::ByteStream>,
+    > {
+        if d.digest == self.blob {
+            self.reached.notify_one();
+            return Box::pin(std::future::pending());
+        }
+        self.inner.fetch(d)
+    }
+    fn exists<'a>(
+        &'a self,
+        d: &'a Descriptor,
+    ) -> oras_artifact::distribution::BoxFuture<'a, oras_artifact::Result<bool>> {
+        self.inner.exists(d)
+    }
+    fn push<'a>(
+        &'a self,
+        d: &'a Descriptor,
+        c: oras_artifact::distribution::ByteStream,
+    ) -> oras_artifact::distribution::BoxFuture<'a, oras_artifact::Result<()>> {
+        self.inner.push(d, c)
+    }
+    fn tag<'a>(
+        &'a self,
+        d: &'a Descriptor,
+        t: &'a str,
+    ) -> oras_artifact::distribution::BoxFuture<'a, oras_artifact::Result<()>> {
+        self.inner.tag(d, t)
+    }
+    fn referrers<'a>(
+        &'a self,
+        s: &'a Descriptor,
+        t: Option<&'a str>,
+    ) -> oras_artifact::distribution::BoxFuture<'a, oras_artifact::Result<Vec<Descriptor>>> {
+        self.inner.referrers(s, t)
+    }
+    fn delete<'a>(
+        &'a self,
+        d: &'a Descriptor,
+    ) -> oras_artifact::distribution::BoxFuture<'a, oras_artifact::Result<()>> {
+        self.inner.delete(d)
+    }
+}
+
+#[tokio::test]
+async fn a_cancelled_pull_leaves_nothing_behind() {
+    let work = TempDir::new();
+    let root = sample(&work);
+    let memory = MemoryStore::new();
+    let pushed = push_sample(&memory, &root, &opts(&["v1"])).await;
+    let hangs = Hangs {
+        inner: memory,
+        blob: pushed.layers[2].digest.clone(),
+        reached: Arc::new(tokio::sync::Notify::new()),
+    };
+    let out = work.join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let pull_options = PullOptions::default();
+    let reached = hangs.reached.clone();
+    tokio::select! {
+        r = pull(&hangs, "v1", &out, &pull_options) => panic!("the pull cannot finish: {r:?}"),
+        () = reached.notified() => {}
+    }
+    // The pull future was dropped while the other layers were staged.
+    assert_eq!(
+        tree(&out),
+        Vec::<String>::new(),
+        "staging removed, nothing moved into place"
+    );
+}

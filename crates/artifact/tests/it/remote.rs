@@ -16,7 +16,24 @@ use oras_tests::{Registry, registries};
 
 use crate::{TempDir, sample};
 
+/// A repository name unique to this run: the registries outlive a test run.
+fn unique(name: &str) -> String {
+    static RUN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let run = RUN.get_or_init(|| {
+        format!(
+            "{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_millis()
+        )
+    });
+    format!("{name}-{run}")
+}
+
 fn remote(r: &Registry, repo: &str) -> Remote {
+    let repo = unique(repo);
     let mut options = HyperOptions::default();
     options.ca_files = r.ca_file.iter().cloned().collect();
     let mut config = ClientConfig::default();
@@ -326,7 +343,7 @@ async fn skopeo_copies_what_was_pushed_here() {
         .args([
             "copy",
             "--src-tls-verify=false",
-            &format!("docker://{}/interop/skopeo:v1", r.host()),
+            &format!("docker://{}/{}:v1", r.host(), target.repository().name()),
             &format!("oci:{}:v1", dest.display()),
         ])
         .output()
