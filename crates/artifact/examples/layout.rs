@@ -27,7 +27,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let specs: Vec<FileSpec> = files
         .iter()
         .map(|f| {
-            let name = Path::new(f).file_name().map_or_else(|| f.clone(), |n| n.to_string_lossy().into_owned());
+            let name = Path::new(f)
+                .file_name()
+                .map_or_else(|| f.clone(), |n| n.to_string_lossy().into_owned());
             FileSpec::named(f, name)
         })
         .collect();
@@ -35,10 +37,25 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     options.artifact_type = Some("application/vnd.oras-rs.example".into());
     options.tags = vec!["latest".into()];
     let pushed = push(&layout, &specs, &options).await?;
-    println!("pushed {} to {}:latest", pushed.manifest.digest, layout.root().display());
-    let pulled = pull(&layout, "latest", &Path::new(dir).join("pulled"), &PullOptions::default()).await?;
+    println!(
+        "pushed {} to {}:latest",
+        pushed.manifest.digest,
+        layout.root().display()
+    );
+    let pulled = pull(
+        &layout,
+        "latest",
+        &Path::new(dir).join("pulled"),
+        &PullOptions::default(),
+    )
+    .await?;
     for f in pulled.files {
-        println!("pulled {} ({} bytes, {}) and verified it", f.path.display(), f.descriptor.size, f.descriptor.digest);
+        println!(
+            "pulled {} ({} bytes, {}) and verified it",
+            f.path.display(),
+            f.descriptor.size,
+            f.descriptor.digest
+        );
     }
     Ok(())
 }
