@@ -219,6 +219,10 @@ impl<'a> Parser<'a> {
                     let Some(c) = self.peek() else {
                         return Err(self.err("unterminated quoted string"));
                     };
+                    // quoted-pair (RFC 7230): HTAB, SP, visible ASCII or obs-text only.
+                    if !(c == b'\t' || c >= b' ' && c != 0x7f) {
+                        return Err(self.err("control character in quoted string"));
+                    }
                     out.push(c);
                     self.i += 1;
                 }

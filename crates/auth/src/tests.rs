@@ -184,6 +184,8 @@ fn challenge_parsing() {
         ),
         ("Bearer\"x\"", "expected a space after the auth scheme"),
         ("Bearer realm x", "expected '=' after a parameter name"),
+        // Found by the fuzzer: a control character escaped inside quotes.
+        ("e !=  \"J\\\u{1c}\"", "control character in quoted string"),
     ];
     for (input, reason) in bad {
         let err = Challenge::parse(input).unwrap_err();
