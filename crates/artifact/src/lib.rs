@@ -34,8 +34,8 @@
 //! # Ok(()) }
 //! ```
 //!
-//! One dependency is enough: the lower crates are re-exported as [`reference`], [`oci`],
-//! [`auth`] and [`distribution`].
+//! One dependency is enough: the lower crates are re-exported as
+//! [`reference`](mod@reference), [`oci`], [`auth`] and [`distribution`].
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

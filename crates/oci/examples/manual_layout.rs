@@ -2,7 +2,7 @@
 //! back out, verifying every byte. No registry needed.
 //!
 //! ```text
-//! cargo run -p oras-oci --example layout -- DIR FILE...
+//! cargo run -p oras-oci --example manual_layout -- DIR FILE...
 //! ```
 //!
 //! `DIR/layout` becomes an OCI image layout with the artifact tagged `latest`
@@ -26,10 +26,10 @@ const TAG: &str = "latest";
 fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [dir, files @ ..] = args.as_slice() else {
-        return Err("usage: layout DIR FILE...".into());
+        return Err("usage: manual_layout DIR FILE...".into());
     };
     if files.is_empty() {
-        return Err("usage: layout DIR FILE... (give at least one file)".into());
+        return Err("usage: manual_layout DIR FILE... (give at least one file)".into());
     }
     let layout = Path::new(dir).join("layout");
     let manifest = push(&layout, files)?;
