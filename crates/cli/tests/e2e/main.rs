@@ -1,0 +1,445 @@
+//! End-to-end tests: the built `oras` binary against real registries and OCI layouts.
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "test code: a panic is how a failure is reported"
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use oras_tests::{Registry, registries};
+use serde_json::Value;
+
+/// A working directory with its own docker config, removed when dropped.
+struct Work(PathBuf);
+
+impl Work {
+    fn new() -> Self {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let p = std::env::temp_dir().join(format!(
+            "oras-cli-e2e-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(p.join("docker")).unwrap();
+        std::fs::write(p.join("hello.txt"), "hello world").unwrap();
+        std::fs::create_dir_all(p.join("dir/sub")).unwrap();
+        std::fs::write(p.join("dir/sub/f"), "in a directory").unwrap();
+        std::fs::write(
+            p.join("config.json"),
+            r#"{"architecture":"amd64","os":"linux"}"#,
+        )
+        .unwrap();
+        Self(p)
+    }
+
+    fn path(&self, p: &str) -> PathBuf {
+        self.0.join(p)
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_oras"))
+            .args(args)
+            .current_dir(&self.0)
+            .env("DOCKER_CONFIG", self.0.join("docker"))
+            .env_remove("REGISTRY_AUTH_FILE")
+            .env("XDG_RUNTIME_DIR", &self.0)
+            .output()
+            .unwrap()
+    }
+
+    /// Runs a command that must succeed; its stdout.
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "oras {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Runs a command that must succeed with --format json; its parsed output.
+    fn json(&self, args: &[&str]) -> Value {
+        let mut all = vec!["--format", "json"];
+        all.extend_from_slice(args);
+        serde_json::from_str(&self.ok(&all)).unwrap()
+    }
+
+    /// Runs a command that must fail with exit code 1 and a one-line error; that line.
+    fn fails(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "oras {args:?} should fail: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        let err = String::from_utf8(out.stderr).unwrap();
+        let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("Error: ")).collect();
+        assert_eq!(lines.len(), 1, "one error line: {err}");
+        lines[0].to_owned()
+    }
+}
+
+impl Drop for Work {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn unique(repo: &str) -> String {
+    format!(
+        "{repo}-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+            % 1_000_000_000
+    )
+}
+
+fn reference(r: &Registry, repo: &str) -> String {
+    format!("{}/{repo}", r.host())
+}
+
+#[test]
+fn push_and_pull_with_an_oci_layout() {
+    let w = Work::new();
+    let pushed = w.json(&[
+        "push",
+        "--oci-layout",
+        "layout:v1,stable",
+        "hello.txt",
+        "dir",
+        "-a",
+        "org.example.k=v",
+    ]);
+    let digest = pushed["digest"].as_str().unwrap().to_owned();
+    assert!(digest.starts_with("sha256:"));
+    assert_eq!(
+        pushed["referenceAsTags"],
+        serde_json::json!(["layout:v1", "layout:stable"])
+    );
+    assert_eq!(pushed["annotations"]["org.example.k"], "v");
+    assert_eq!(
+        pushed["artifactType"],
+        "application/vnd.unknown.artifact.v1"
+    );
+
+    let pulled = w.json(&["pull", "--oci-layout", "layout:stable", "-o", "out"]);
+    assert_eq!(pulled["reference"], format!("layout@{digest}"));
+    let files = pulled["files"].as_array().unwrap();
+    assert_eq!(files.len(), 2);
+    assert!(
+        files[0]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("out/hello.txt")
+    );
+    assert_eq!(
+        std::fs::read_to_string(w.path("out/hello.txt")).unwrap(),
+        "hello world"
+    );
+    assert_eq!(
+        std::fs::read_to_string(w.path("out/dir/sub/f")).unwrap(),
+        "in a directory"
+    );
+    assert_eq!(
+        w.ok(&["resolve", "--oci-layout", "layout:v1"]).trim(),
+        digest
+    );
+    assert_eq!(
+        w.ok(&["repo", "tags", "--oci-layout", "layout"]),
+        "stable\nv1\n"
+    );
+    let text = w.ok(&["push", "--oci-layout", "layout:v2", "hello.txt"]);
+    assert!(text.starts_with("Pushed [oci-layout] layout:v2\nArtifactType: application/vnd.unknown.artifact.v1\nDigest: sha256:"), "{text}");
+}
+
+#[test]
+fn every_command_against_a_registry() {
+    let r = &registries().anonymous;
+    let w = Work::new();
+    let repo = reference(r, &unique("cli/app"));
+    let pushed = w.json(&[
+        "push",
+        &format!("{repo}:v1"),
+        "hello.txt:text/plain",
+        "--artifact-type",
+        "application/vnd.example",
+        "--config",
+        "config.json:application/vnd.oci.image.config.v1+json",
+        "--export-manifest",
+        "manifest.json",
+    ]);
+    let digest = pushed["digest"].as_str().unwrap().to_owned();
+    assert_eq!(pushed["artifactType"], "application/vnd.example");
+    let exported = std::fs::read(w.path("manifest.json")).unwrap();
+    assert_eq!(format!("{}", oras_oci_digest(&exported)), digest);
+
+    // pull, resolve, tag, repo tags, repo ls
+    w.ok(&["pull", &format!("{repo}:v1"), "-o", "out"]);
+    assert_eq!(
+        std::fs::read_to_string(w.path("out/hello.txt")).unwrap(),
+        "hello world"
+    );
+    assert_eq!(w.ok(&["resolve", &format!("{repo}:v1")]).trim(), digest);
+    assert_eq!(
+        w.ok(&["resolve", "-l", &format!("{repo}:v1")]).trim(),
+        format!("{repo}@{digest}")
+    );
+    assert_eq!(
+        w.ok(&["tag", &format!("{repo}:v1"), "v2", "v3"]),
+        "Tagged v2\nTagged v3\n"
+    );
+    assert_eq!(w.ok(&["repo", "tags", &repo]), "v1\nv2\nv3\n");
+    let repos: Vec<String> = serde_json::from_value(w.json(&["repo", "ls", &r.host()])).unwrap();
+    assert!(
+        repos.contains(&repo.split_once('/').unwrap().1.to_owned()),
+        "{repos:?}"
+    );
+
+    // manifest fetch / fetch-config / push / delete
+    assert_eq!(
+        w.ok(&["manifest", "fetch", &format!("{repo}:v1")])
+            .as_bytes(),
+        exported.as_slice()
+    );
+    let desc = w.json(&["manifest", "fetch", "--descriptor", &format!("{repo}:v1")]);
+    assert_eq!(desc["digest"], digest.as_str());
+    assert_eq!(
+        w.ok(&["manifest", "fetch-config", &format!("{repo}:v1")]),
+        r#"{"architecture":"amd64","os":"linux"}"#
+    );
+    let pushed_again = w.json(&["manifest", "push", &format!("{repo}:copy"), "manifest.json"]);
+    assert_eq!(pushed_again["digest"], digest.as_str());
+
+    // index create (the platform comes from an image config)
+    let index = w.json(&[
+        "manifest",
+        "index",
+        "create",
+        &format!("{repo}:multi"),
+        "v1",
+    ]);
+    let index_bytes = w.ok(&["manifest", "fetch", &format!("{repo}:multi")]);
+    let parsed: Value = serde_json::from_str(&index_bytes).unwrap();
+    assert_eq!(parsed["manifests"][0]["digest"], digest.as_str());
+    assert_eq!(parsed["manifests"][0]["platform"]["architecture"], "amd64");
+    assert!(index["digest"].as_str().unwrap().starts_with("sha256:"));
+
+    // blob push / fetch / delete
+    std::fs::write(w.path("blob.bin"), "only a blob").unwrap();
+    let blob = w.json(&["blob", "push", &repo, "blob.bin"]);
+    let blob_digest = blob["digest"].as_str().unwrap().to_owned();
+    w.ok(&[
+        "blob",
+        "fetch",
+        &format!("{repo}@{blob_digest}"),
+        "-o",
+        "blob.out",
+    ]);
+    assert_eq!(
+        std::fs::read_to_string(w.path("blob.out")).unwrap(),
+        "only a blob"
+    );
+    assert_eq!(
+        w.ok(&["blob", "fetch", &format!("{repo}@{blob_digest}"), "-o", "-"]),
+        "only a blob"
+    );
+    w.ok(&["blob", "delete", "-f", &format!("{repo}@{blob_digest}")]);
+    let gone = w.fails(&["blob", "fetch", &format!("{repo}@{blob_digest}"), "-o", "-"]);
+    assert!(gone.contains("not found"), "{gone}");
+
+    // attach, discover
+    std::fs::write(w.path("sbom.json"), "{}").unwrap();
+    let attached = w.json(&[
+        "attach",
+        "--artifact-type",
+        "application/vnd.example.sbom",
+        &format!("{repo}:v1"),
+        "sbom.json",
+    ]);
+    let tree = w.json(&["discover", &format!("{repo}:v1")]);
+    assert_eq!(tree["manifests"][0]["digest"], attached["digest"]);
+    assert_eq!(
+        tree["manifests"][0]["artifactType"],
+        "application/vnd.example.sbom"
+    );
+    let text = w.ok(&["discover", &format!("{repo}:v1")]);
+    assert!(text.contains("└── application/vnd.example.sbom"), "{text}");
+
+    // copy to a layout (with referrers) and to another repository
+    w.ok(&[
+        "copy",
+        "-r",
+        &format!("{repo}:v1"),
+        "--to-oci-layout",
+        "backup:v1",
+    ]);
+    let copied = w.json(&["discover", "--oci-layout", "backup:v1"]);
+    assert_eq!(copied["manifests"][0]["digest"], attached["digest"]);
+    let other = reference(r, &unique("cli/other"));
+    let out = w.ok(&["cp", &format!("{repo}:v1"), &format!("{other}:a,b")]);
+    assert!(
+        out.starts_with(&format!(
+            "Copied [registry] {repo}:v1 => [registry] {other}:a"
+        )),
+        "{out}"
+    );
+    assert_eq!(w.ok(&["repo", "tags", &other]), "a\nb\n");
+
+    // manifest delete
+    w.ok(&["manifest", "delete", "-f", &format!("{other}:b")]);
+    assert!(
+        w.fails(&["resolve", &format!("{other}:a")])
+            .contains("not found")
+    );
+}
+
+fn oras_oci_digest(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    // Computed here with the platform's sha256sum, independent of the code under test.
+    let tmp = std::env::temp_dir().join(format!("oras-e2e-digest-{}", std::process::id()));
+    std::fs::write(&tmp, bytes).unwrap();
+    let out = Command::new("sha256sum").arg(&tmp).output().unwrap();
+    let _ = std::fs::remove_file(&tmp);
+    let mut s = String::from("sha256:");
+    write!(
+        s,
+        "{}",
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .split_whitespace()
+            .next()
+            .unwrap()
+    )
+    .unwrap();
+    s
+}
+
+#[test]
+fn login_stores_checked_credentials_and_logout_removes_them() {
+    let r = &registries().basic;
+    let w = Work::new();
+    let (user, password) = (r.username.clone().unwrap(), r.password.clone().unwrap());
+    let repo = reference(r, &unique("cli/login"));
+    let anonymous = w.fails(&["push", &format!("{repo}:v1"), "hello.txt"]);
+    assert!(
+        anonymous.contains(&format!("run `oras login {}`", r.host())),
+        "{anonymous}"
+    );
+
+    let wrong = w.fails(&["login", &r.host(), "-u", &user, "-p", "not-the-password"]);
+    assert!(wrong.contains("rejected"), "{wrong}");
+    assert!(
+        !w.path("docker/config.json").exists(),
+        "refused credentials are not stored"
+    );
+
+    assert_eq!(
+        w.ok(&["login", &r.host(), "-u", &user, "-p", &password]),
+        "Login Succeeded\n"
+    );
+    let config = std::fs::read_to_string(w.path("docker/config.json")).unwrap();
+    assert!(config.contains(&r.host()));
+    w.ok(&["push", &format!("{repo}:v1"), "hello.txt"]);
+    w.ok(&["pull", &format!("{repo}:v1"), "-o", "out"]);
+    w.ok(&["logout", &r.host()]);
+    assert!(
+        !std::fs::read_to_string(w.path("docker/config.json"))
+            .unwrap()
+            .contains(&r.host())
+    );
+    assert!(
+        w.fails(&["pull", &format!("{repo}:v1"), "-o", "out2"])
+            .contains("oras login")
+    );
+
+    // -d logs requests with credentials redacted.
+    let out = w.run(&[
+        "-d",
+        "resolve",
+        &format!("{repo}:v1"),
+        "-u",
+        &user,
+        "-p",
+        &password,
+    ]);
+    assert!(out.status.success());
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(log.contains("authorization: <redacted>"), "{log}");
+    assert!(
+        !log.contains(&password),
+        "the password never appears in the log"
+    );
+}
+
+#[test]
+fn tls_needs_the_ca_file() {
+    let r = &registries().tls;
+    let w = Work::new();
+    let repo = reference(r, &unique("cli/tls"));
+    let ca = r.ca_file.clone().unwrap();
+    let ca = ca.to_str().unwrap();
+    w.ok(&["push", &format!("{repo}:v1"), "hello.txt", "--ca-file", ca]);
+    w.ok(&["pull", &format!("{repo}:v1"), "-o", "out", "--ca-file", ca]);
+    assert_eq!(
+        std::fs::read_to_string(w.path("out/hello.txt")).unwrap(),
+        "hello world"
+    );
+    let err = w.fails(&[
+        "pull",
+        &format!("{repo}:v1"),
+        "-o",
+        "out2",
+        "--plain-http=false",
+    ]);
+    assert!(err.contains("certificate"), "{err}");
+    w.ok(&["pull", &format!("{repo}:v1"), "-o", "out3", "--insecure"]);
+}
+
+#[test]
+fn bad_input_gets_clear_errors() {
+    let r = &registries().anonymous;
+    let w = Work::new();
+    let repo = reference(r, &unique("cli/errors"));
+    let bad = w.fails(&["pull", "localhost:5000/Bad Repo:v1"]);
+    assert!(
+        bad.starts_with("Error: ") && bad.contains("in reference"),
+        "{bad}"
+    );
+    let missing = w.fails(&["push", &format!("{repo}:v1"), "no-such-file.txt"]);
+    assert!(
+        missing.contains("no-such-file.txt: no such file or directory"),
+        "{missing}"
+    );
+    let unknown = w.fails(&["pull", &format!("{repo}:nope"), "-o", "out"]);
+    assert!(
+        unknown.contains("not found: check the repository, tag or digest")
+            && unknown.contains("404"),
+        "{unknown}"
+    );
+    assert!(
+        !Path::new(&w.path("out")).exists()
+            || std::fs::read_dir(w.path("out")).unwrap().next().is_none()
+    );
+    let no_tag = w.fails(&["pull", &repo]);
+    assert!(no_tag.contains("needs a tag or digest"), "{no_tag}");
+    let usage = w.run(&["push"]);
+    assert_eq!(usage.status.code(), Some(2), "usage errors exit 2");
+}
+
+#[test]
+fn version_and_completions() {
+    let w = Work::new();
+    assert!(w.ok(&["version"]).starts_with("Version: "));
+    assert_eq!(w.json(&["version"])["version"], env!("CARGO_PKG_VERSION"));
+    let bash = w.ok(&["completion", "bash"]);
+    assert!(bash.contains("_oras()") && bash.contains("push") && bash.contains("--oci-layout"));
+}
