@@ -1,6 +1,11 @@
 //! `oras`: push and pull files to and from OCI registries and OCI image layouts, with the
 //! commands and flags of the Go `oras` CLI.
 
+#![allow(
+    rustdoc::broken_intra_doc_links,
+    reason = "doc comments are clap's help texts, where [OPTIONAL] parts use brackets"
+)]
+
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
