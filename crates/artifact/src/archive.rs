@@ -193,6 +193,7 @@ pub(crate) fn unpack(
     dest: &Path,
     expected: Option<&Digest>,
     limits: UnpackLimits,
+    cancelled: Option<&std::sync::atomic::AtomicBool>,
 ) -> Result<()> {
     struct HashingReader<R> {
         inner: R,
@@ -222,6 +223,9 @@ pub(crate) fn unpack(
     };
     for entry in archive.entries().map_err(Error::io(gz))? {
         let mut entry = entry.map_err(Error::io(gz))?;
+        if cancelled.is_some_and(|c| c.load(std::sync::atomic::Ordering::SeqCst)) {
+            return Err(Error::Input("the pull was cancelled".into()));
+        }
         entries_seen += 1;
         if entries_seen > limits.max_entries {
             return Err(unsafe_entry(

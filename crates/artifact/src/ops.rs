@@ -535,8 +535,12 @@ pub async fn pull(
         .await
         .map_err(Error::io(&staging))?;
     // The staging directory goes when this future ends, also if it is cancelled.
-    let _staging_guard = RemoveOnDrop::new(staging.clone());
-    let result = pull_into(target, &plan, &staging, options, &progress).await;
+    let cancel = Cancel {
+        staging: staging.clone(),
+        flag: Arc::default(),
+    };
+    let _staging_guard = StagingGuard(cancel.clone());
+    let result = pull_into(target, &plan, &staging, options, &progress, &cancel).await;
     let moved = match result {
         Ok(staged) => move_into_place(&plan, staged).await,
         Err(e) => Err(e),
@@ -559,6 +563,7 @@ async fn pull_into(
     staging: &Path,
     options: &PullOptions,
     progress: &Progress,
+    cancel: &Cancel,
 ) -> Result<Vec<Staged>> {
     let limit = Arc::new(Semaphore::new(options.concurrency.max(1)));
     let jobs: Vec<_> = plan
@@ -579,6 +584,7 @@ async fn pull_into(
                     &staging.join(i.to_string()),
                     options.limits,
                     progress,
+                    cancel,
                 )
                 .await;
                 match &r {
@@ -600,21 +606,19 @@ async fn download(
     at: &Path,
     limits: UnpackLimits,
     progress: &Progress,
+    cancel: &Cancel,
 ) -> Result<Staged> {
     let mut stream = progress.counting(desc, target.fetch(desc).await?);
     let mut verifier = Verifier::for_descriptor(desc)?;
-    let mut f = tokio::fs::File::create(at).await.map_err(Error::io(at))?;
+    // Synchronous writes (to the page cache, one chunk at a time): when this future is
+    // dropped no write is left running elsewhere to recreate what the cleanup removed.
+    let mut f = std::fs::File::create(at).map_err(Error::io(at))?;
     while let Some(chunk) = next(&mut stream).await {
         let chunk = chunk.map_err(Error::Stream)?;
         verifier.update(&chunk)?;
-        tokio::io::AsyncWriteExt::write_all(&mut f, &chunk)
-            .await
-            .map_err(Error::io(at))?;
+        std::io::Write::write_all(&mut f, &chunk).map_err(Error::io(at))?;
     }
     verifier.finish()?;
-    tokio::io::AsyncWriteExt::flush(&mut f)
-        .await
-        .map_err(Error::io(at))?;
     drop(f);
     if desc.annotation(annotations::ORAS_CONTENT_UNPACK) != Some("true") {
         return Ok(Staged::File(at.to_owned()));
@@ -624,14 +628,37 @@ async fn download(
         Some(d) => Some(oras_oci::Digest::parse(d).map_err(|e| Error::Manifest(e.to_string()))?),
         None => None,
     };
-    let (gz, d2) = (at.to_owned(), dir.clone());
+    let (gz, d2, cancel) = (at.to_owned(), dir.clone(), cancel.clone());
     tokio::task::spawn_blocking(move || {
         std::fs::create_dir(&d2).map_err(Error::io(&d2))?;
-        unpack(&gz, &d2, expected.as_ref(), limits)
+        let r = unpack(&gz, &d2, expected.as_ref(), limits, Some(&cancel.flag));
+        // Cancelled while unpacking: this thread outlived the pull; clean up after it.
+        if cancel.flag.load(std::sync::atomic::Ordering::SeqCst) {
+            let _ = std::fs::remove_dir_all(&cancel.staging);
+        }
+        r
     })
     .await
     .map_err(|e| Error::Input(e.to_string()))??;
     Ok(Staged::Dir(dir))
+}
+
+/// The staging directory of a pull and whether the pull was dropped.
+#[derive(Clone)]
+struct Cancel {
+    staging: PathBuf,
+    flag: Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// Removes the staging directory when the pull ends however it ends, and tells a blocking
+/// unpack still running to stop (and clean up itself when it finishes last).
+struct StagingGuard(Cancel);
+
+impl Drop for StagingGuard {
+    fn drop(&mut self) {
+        self.0.flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        let _ = std::fs::remove_dir_all(&self.0.staging);
+    }
 }
 
 async fn move_into_place(
