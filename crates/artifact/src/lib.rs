@@ -57,7 +57,7 @@ pub use ops::{
     attach, copy, discover, pull, push, select_platform, tag,
 };
 pub use target::{
-    MemoryStore, Remote, Target, fetch_blob, fetch_manifest, push_blob, push_manifest,
+    MemoryStore, Remote, StreamWrap, Target, fetch_blob, fetch_manifest, push_blob, push_manifest,
 };
 
 pub use oras_auth as auth;

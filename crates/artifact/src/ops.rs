@@ -197,7 +197,11 @@ async fn upload(
         return Ok(());
     }
     progress.emit(Event::Started(desc));
-    let r = target.push_file(desc, source).await;
+    let wrap: Option<crate::target::StreamWrap> = progress.0.is_some().then(|| {
+        let (progress, desc) = (progress.clone(), desc.clone());
+        Arc::new(move |s| progress.counting(&desc, s)) as crate::target::StreamWrap
+    });
+    let r = target.push_file(desc, source, wrap).await;
     match &r {
         Ok(()) => progress.emit(Event::Finished(desc)),
         Err(e) => progress.emit(Event::Failed(desc, &e.to_string())),

@@ -47,9 +47,20 @@ pub trait Target: Send + Sync + fmt::Debug {
 
     /// Stores a file's content. Remote targets reopen the file when a request must be
     /// sent again; the default streams it once.
-    fn push_file<'a>(&'a self, desc: &'a Descriptor, path: &'a Path) -> BoxFuture<'a, Result<()>> {
+    ///
+    /// `observe`, when given, wraps each stream read from the file (for progress).
+    fn push_file<'a>(
+        &'a self,
+        desc: &'a Descriptor,
+        path: &'a Path,
+        observe: Option<StreamWrap>,
+    ) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
             let stream = file_stream(path).await?;
+            let stream = match &observe {
+                Some(wrap) => wrap(stream),
+                None => stream,
+            };
             self.push(desc, stream).await
         })
     }
@@ -60,6 +71,9 @@ pub trait Target: Send + Sync + fmt::Debug {
         None
     }
 }
+
+/// Wraps a content stream, for example to count bytes for progress.
+pub type StreamWrap = std::sync::Arc<dyn Fn(ByteStream) -> ByteStream + Send + Sync>;
 
 /// Fetches and parses a manifest from any target, checking it against its descriptor.
 pub async fn fetch_manifest(target: &dyn Target, desc: &Descriptor) -> Result<Manifest> {
@@ -167,14 +181,21 @@ impl Target for Remote {
         })
     }
 
-    fn push_file<'a>(&'a self, desc: &'a Descriptor, path: &'a Path) -> BoxFuture<'a, Result<()>> {
+    fn push_file<'a>(
+        &'a self,
+        desc: &'a Descriptor,
+        path: &'a Path,
+        observe: Option<StreamWrap>,
+    ) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
             let owned = path.to_owned();
             let reopen = move || -> Result<ByteStream, oras_distribution::BoxError> {
                 let f = std::fs::File::open(&owned)?;
-                Ok(crate::stream::ReadStream::boxed(tokio::fs::File::from_std(
-                    f,
-                )))
+                let stream = crate::stream::ReadStream::boxed(tokio::fs::File::from_std(f));
+                Ok(match &observe {
+                    Some(wrap) => wrap(stream),
+                    None => stream,
+                })
             };
             let body = Body::reopenable(Some(desc.size), reopen).map_err(|e| Error::Io {
                 path: path.to_owned(),
