@@ -3,7 +3,6 @@
 //! corrupt bytes, redirects to a second origin, stalls).
 
 use std::collections::VecDeque;
-use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -36,6 +35,10 @@ pub enum ServerFault {
     RedirectTo(String),
     /// Never answer.
     Stall,
+    /// Drop the connection without answering (the registry never sees the request).
+    Reset,
+    /// Answer 200 (or the given status) with a body that never ends.
+    Endless(u16),
 }
 
 #[derive(Default)]
@@ -43,6 +46,9 @@ struct Shared {
     faults: VecDeque<(String, ServerFault)>,
     authorizations: Vec<Option<String>>,
     injected: usize,
+    /// Inject a rotating fault into every n-th request.
+    every: Option<usize>,
+    requests: usize,
 }
 
 /// A running server; stopped when dropped.
@@ -113,9 +119,7 @@ impl FakeServer {
                         let service = hyper::service::service_fn(move |req| {
                             let (registry, state, mode) =
                                 (registry.clone(), state.clone(), mode.clone());
-                            async move {
-                                Ok::<_, Infallible>(handle(&registry, &state, &mode, req).await)
-                            }
+                            async move { handle(&registry, &state, &mode, req).await }
                         });
                         let _ = hyper::server::conn::http1::Builder::new()
                             .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
@@ -153,6 +157,22 @@ impl FakeServer {
         self.shared().faults.push_back((matching.to_owned(), fault));
     }
 
+    /// From now on, every `n`-th request meets a fault, in turn: 503, 429 with
+    /// `Retry-After: 0`, a reset connection, and (for GETs) a connection cut mid-body.
+    pub fn inject_every(&self, n: usize) {
+        self.shared().every = Some(n.max(1));
+    }
+
+    /// Stops [`inject_every`](Self::inject_every).
+    pub fn stop_injecting(&self) {
+        self.shared().every = None;
+    }
+
+    /// Requests served so far.
+    pub fn requests(&self) -> usize {
+        self.shared().requests
+    }
+
     /// Faults not yet used.
     pub fn pending_faults(&self) -> usize {
         self.shared().faults.len()
@@ -184,6 +204,34 @@ fn full(b: impl Into<Bytes>) -> Body {
     http_body_util::Full::new(b.into())
         .map_err(|never| match never {})
         .boxed()
+}
+
+/// The service's error: hyper drops the connection without an answer.
+#[derive(Debug)]
+struct Reset;
+
+impl std::fmt::Display for Reset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection reset by the test server")
+    }
+}
+
+impl std::error::Error for Reset {}
+
+/// A body that never ends.
+struct Endless;
+
+impl hyper::body::Body for Endless {
+    type Data = Bytes;
+    type Error = BoxError;
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        Poll::Ready(Some(Ok(Frame::data(Bytes::from_static(
+            &[b'x'; 64 * 1024],
+        )))))
+    }
 }
 
 /// A body that yields a prefix, waits long enough for hyper to flush it, then fails
@@ -218,7 +266,7 @@ async fn handle(
     shared: &Arc<Mutex<Shared>>,
     mode: &Mode,
     req: Request<hyper::body::Incoming>,
-) -> Response<Body> {
+) -> Result<Response<Body>, Reset> {
     let (parts, body) = req.into_parts();
     let body = body
         .collect()
@@ -254,7 +302,20 @@ async fn handle(
             .faults
             .iter()
             .position(|(m, _)| key.starts_with(m.as_str()));
-        let fault = i.and_then(|i| s.faults.remove(i)).map(|(_, f)| f);
+        let mut fault = i.and_then(|i| s.faults.remove(i)).map(|(_, f)| f);
+        s.requests += 1;
+        if fault.is_none()
+            && let Some(n) = s.every
+            && s.requests.is_multiple_of(n)
+        {
+            let turn = s.requests / n % 4;
+            fault = Some(match turn {
+                0 => ServerFault::Status(503, Vec::new(), Vec::new()),
+                1 => ServerFault::Status(429, vec![("retry-after".into(), "0".into())], Vec::new()),
+                2 if req.method() == http::Method::GET => ServerFault::CutAfter(64 * 1024),
+                _ => ServerFault::Reset,
+            });
+        }
         if fault.is_some() {
             s.injected += 1;
         }
@@ -270,9 +331,20 @@ async fn handle(
                     HeaderValue::from_str(&v).expect("header value"),
                 );
             }
-            return r;
+            return Ok(r);
         }
         Some(ServerFault::Stall) => std::future::pending().await,
+        // An error from the service makes hyper drop the connection without an answer.
+        Some(ServerFault::Reset) => return Err(Reset),
+        Some(ServerFault::Endless(code)) => {
+            let mut r = Response::new(Endless.boxed());
+            *r.status_mut() = StatusCode::from_u16(code).expect("a valid status");
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(oras_oci::media_type::OCI_MANIFEST),
+            );
+            return Ok(r);
+        }
         Some(ServerFault::RedirectTo(origin)) => {
             let mut r = Response::new(full(Bytes::new()));
             *r.status_mut() = StatusCode::TEMPORARY_REDIRECT;
@@ -284,7 +356,7 @@ async fn handle(
                 header::LOCATION,
                 HeaderValue::from_str(&to).expect("location"),
             );
-            return r;
+            return Ok(r);
         }
         _ => {}
     }
@@ -305,5 +377,5 @@ async fn handle(
         }
         _ => full(body),
     };
-    Response::from_parts(parts, body)
+    Ok(Response::from_parts(parts, body))
 }

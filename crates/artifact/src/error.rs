@@ -59,6 +59,16 @@ impl Error {
         move |source| Self::Io { path, source }
     }
 
+    /// Whether trying again may succeed: a registry error that says so, or a source
+    /// stream that broke.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Registry(e) => e.is_retryable(),
+            Self::Stream(_) => true,
+            _ => false,
+        }
+    }
+
     /// Whether the content or reference does not exist.
     pub fn is_not_found(&self) -> bool {
         match self {

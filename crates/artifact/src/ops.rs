@@ -854,6 +854,11 @@ fn copy_graph<'a>(
     })
 }
 
+/// How many times a blob copy starts over from the source after a retryable failure: the
+/// body is streamed from the source, so a request that failed part-way cannot be re-sent
+/// with it; the source is opened again instead.
+const COPY_ATTEMPTS: usize = 3;
+
 async fn copy_blob(
     src: &dyn Target,
     dst: &dyn Target,
@@ -861,39 +866,52 @@ async fn copy_blob(
     progress: &Progress,
 ) -> Result<()> {
     progress.emit(Event::Started(desc));
-    let result = async {
-        if let (Some(s), Some(d)) = (src.as_remote(), dst.as_remote())
-            && s.registry() == d.registry()
-            && s.name() != d.name()
-        {
-            // The source is opened only if the registry refuses the mount and an upload follows.
-            let (repo, source, size) = (s.clone(), desc.clone(), desc.size);
-            let fallback = crate::stream::lazy(async move {
-                let reader = repo
-                    .fetch_blob(&source)
-                    .await
-                    .map_err(|e| Box::new(e) as oras_distribution::BoxError)?;
-                Ok(crate::stream::blob_stream(reader))
-            });
-            let outcome = d
-                .mount_blob(desc, s.name(), move || {
-                    Ok(Body::from_stream(fallback, Some(size)))
-                })
-                .await?;
-            if outcome == oras_distribution::Mounted::Mounted {
-                progress.emit(Event::Mounted(desc));
-            }
-            return Ok(());
+    let mut attempt = 0;
+    let result = loop {
+        attempt += 1;
+        match copy_blob_once(src, dst, desc, progress).await {
+            Err(e) if e.is_retryable() && attempt < COPY_ATTEMPTS => continue,
+            other => break other,
         }
-        let stream = progress.counting(desc, src.fetch(desc).await?);
-        dst.push(desc, stream).await
-    }
-    .await;
+    };
     match &result {
         Ok(()) => progress.emit(Event::Finished(desc)),
         Err(e) => progress.emit(Event::Failed(desc, &e.to_string())),
     }
     result
+}
+
+async fn copy_blob_once(
+    src: &dyn Target,
+    dst: &dyn Target,
+    desc: &Descriptor,
+    progress: &Progress,
+) -> Result<()> {
+    if let (Some(s), Some(d)) = (src.as_remote(), dst.as_remote())
+        && s.registry() == d.registry()
+        && s.name() != d.name()
+    {
+        // The source is opened only if the registry refuses the mount and an upload follows.
+        let (repo, source, size) = (s.clone(), desc.clone(), desc.size);
+        let fallback = crate::stream::lazy(async move {
+            let reader = repo
+                .fetch_blob(&source)
+                .await
+                .map_err(|e| Box::new(e) as oras_distribution::BoxError)?;
+            Ok(crate::stream::blob_stream(reader))
+        });
+        let outcome = d
+            .mount_blob(desc, s.name(), move || {
+                Ok(Body::from_stream(fallback, Some(size)))
+            })
+            .await?;
+        if outcome == oras_distribution::Mounted::Mounted {
+            progress.emit(Event::Mounted(desc));
+        }
+        return Ok(());
+    }
+    let stream = progress.counting(desc, src.fetch(desc).await?);
+    dst.push(desc, stream).await
 }
 
 /// Attaches files to `subject_ref` as a new artifact of `artifact_type` (pushed by digest,

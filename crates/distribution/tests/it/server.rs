@@ -434,3 +434,55 @@ async fn referrers_api_over_http() {
         Some("application/vnd.sbom")
     );
 }
+
+#[tokio::test]
+async fn servers_that_stream_forever_get_bounded_errors() {
+    let registry = FakeRegistry::new(FakeAuth::None);
+    let server = FakeServer::start(registry.clone());
+    let mut s = setup(StaticCredentials::new());
+    s.config.retry = RetryPolicy::none();
+    let (c, _) = s.client();
+    let r = repo(&c, &server, "a");
+    let d = r.push_blob_bytes("x/y", vec![1u8; 1000]).await.unwrap();
+
+    server.fault("GET /v2/a/manifests/", ServerFault::Endless(200));
+    let err = r.fetch_manifest("v1").await.unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("exceeds the limit of 4194304 bytes"),
+        "{err}"
+    );
+
+    server.fault("GET /v2/a/blobs/", ServerFault::Endless(200));
+    let err = r.fetch_blob_bytes(&d).await.unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("longer than the expected 1000 bytes"),
+        "{err}"
+    );
+
+    server.fault("GET /v2/a/tags/list", ServerFault::Endless(500));
+    let err = r.tags(None).await.unwrap_err();
+    assert_eq!(
+        err.status(),
+        Some(StatusCode::INTERNAL_SERVER_ERROR),
+        "the error body is read only up to its limit: {err}"
+    );
+}
+
+#[tokio::test]
+async fn reset_connections_are_retried() {
+    let registry = FakeRegistry::new(FakeAuth::None);
+    let server = FakeServer::start(registry.clone());
+    let (c, _) = setup(StaticCredentials::new()).client();
+    let r = repo(&c, &server, "a");
+    server.fault("POST /v2/a/blobs/uploads/", ServerFault::Reset);
+    server.fault("PUT /v2/a/blobs/uploads/", ServerFault::Reset);
+    server.fault("HEAD /v2/a/blobs/", ServerFault::Reset);
+    let d = r
+        .push_blob_bytes("x/y", &b"after resets"[..])
+        .await
+        .unwrap();
+    assert_eq!(r.blob_exists(&d.digest).await.unwrap(), Some(12));
+    assert_eq!(server.pending_faults(), 0);
+}

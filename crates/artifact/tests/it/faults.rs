@@ -1,0 +1,232 @@
+//! Faults at a steady rate: a batch of pushes, pulls and copies (dozens of artifacts, two
+//! over 100 MiB, concurrently) completes, and every byte pulled is what was pushed.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use oras_artifact::auth::{Authenticator, StaticCredentials};
+use oras_artifact::distribution::{Client, ClientConfig, HyperTransport};
+use oras_artifact::progress::Event;
+use oras_artifact::{
+    CopyOptions, FileSpec, PullOptions, PushOptions, Remote, Target, copy, pull, push,
+};
+use oras_tests::fake::{FakeAuth, FakeRegistry};
+use oras_tests::server::FakeServer;
+
+use crate::TempDir;
+
+fn remote(server: &FakeServer, repo: &str) -> Remote {
+    let mut config = ClientConfig::default();
+    config.retry.initial_backoff = Duration::from_millis(5);
+    config.retry.max_backoff = Duration::from_millis(50);
+    let client = Client::new(
+        HyperTransport::new().unwrap(),
+        Authenticator::new(StaticCredentials::new()),
+        config,
+    );
+    Remote::new(client.repository(&format!("{}/{repo}", server.host()).parse().unwrap()))
+}
+
+fn write_file(path: &std::path::Path, size: usize, seed: u64) {
+    use std::io::Write;
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let mut x = seed | 1;
+    let mut block = vec![0u8; 64 * 1024];
+    let mut left = size;
+    while left > 0 {
+        for chunk in block.chunks_mut(8) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            chunk.copy_from_slice(&x.to_le_bytes()[..chunk.len()]);
+        }
+        let n = left.min(block.len());
+        f.write_all(&block[..n]).unwrap();
+        left -= n;
+    }
+}
+
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    use std::io::Read;
+    let (mut fa, mut fb) = (
+        std::fs::File::open(a).unwrap(),
+        std::fs::File::open(b).unwrap(),
+    );
+    let (mut ba, mut bb) = (vec![0u8; 1 << 20], vec![0u8; 1 << 20]);
+    loop {
+        let na = fa.read(&mut ba).unwrap();
+        let mut nb = 0;
+        while nb < na {
+            let n = fb.read(&mut bb[nb..na]).unwrap();
+            if n == 0 {
+                return false;
+            }
+            nb += n;
+        }
+        if na == 0 {
+            return fb.read(&mut bb).unwrap() == 0;
+        }
+        if ba[..na] != bb[..na] {
+            return false;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_survives_faults_at_a_steady_rate() {
+    let work = TempDir::new();
+    let registry = FakeRegistry::new(FakeAuth::None);
+    let server = FakeServer::start(registry.clone());
+    let second = FakeServer::start(FakeRegistry::new(FakeAuth::None));
+    // 24 artifacts: two of 110 MiB, the rest between 1 KiB and 1 MiB.
+    let sizes: Vec<usize> = (0..24)
+        .map(|i| {
+            if i < 2 {
+                110 << 20
+            } else {
+                1024 * (1 + i * 37 % 1024)
+            }
+        })
+        .collect();
+    for (i, size) in sizes.iter().enumerate() {
+        write_file(&work.join(&format!("in{i}")), *size, i as u64 + 1);
+    }
+    server.inject_every(5);
+    second.inject_every(5);
+
+    let pushes: Vec<_> = (0..sizes.len())
+        .map(|i| {
+            let target = remote(&server, &format!("batch/a{i}"));
+            let file = work.join(&format!("in{i}"));
+            tokio::spawn(async move {
+                let mut o = PushOptions::default();
+                o.artifact_type = Some("application/vnd.batch".into());
+                o.tags = vec!["v1".into()];
+                push(&target, &[FileSpec::named(file, "data.bin")], &o)
+                    .await
+                    .map(|p| p.manifest)
+            })
+        })
+        .collect();
+    let mut manifests = Vec::new();
+    for p in pushes {
+        manifests.push(p.await.unwrap().unwrap());
+    }
+
+    // Pull every artifact, and copy every one to a second registry, at once.
+    let mut jobs = Vec::new();
+    for i in 0..sizes.len() {
+        let (src, out) = (
+            remote(&server, &format!("batch/a{i}")),
+            work.join(&format!("out{i}")),
+        );
+        jobs.push(tokio::spawn(async move {
+            pull(&src, "v1", &out, &PullOptions::default())
+                .await
+                .map(drop)
+        }));
+        let (src, dst) = (
+            remote(&server, &format!("batch/a{i}")),
+            remote(&second, &format!("copy/a{i}")),
+        );
+        jobs.push(tokio::spawn(async move {
+            copy(&src, "v1", &dst, Some("v1"), &CopyOptions::default())
+                .await
+                .map(drop)
+        }));
+    }
+    for j in jobs {
+        j.await.unwrap().unwrap();
+    }
+    // Pull the copies back from the second registry.
+    let pulls: Vec<_> = (0..sizes.len())
+        .map(|i| {
+            let (dst, out) = (
+                remote(&second, &format!("copy/a{i}")),
+                work.join(&format!("copied{i}")),
+            );
+            tokio::spawn(async move {
+                pull(&dst, "v1", &out, &PullOptions::default())
+                    .await
+                    .map(drop)
+            })
+        })
+        .collect();
+    for p in pulls {
+        p.await.unwrap().unwrap();
+    }
+    let injected = server.injected() + second.injected();
+    let requests = server.requests() + second.requests();
+    server.stop_injecting();
+    second.stop_injecting();
+    for (i, m) in manifests.iter().enumerate() {
+        let input = work.join(&format!("in{i}"));
+        assert!(
+            same_file(&input, &work.join(&format!("out{i}/data.bin"))),
+            "artifact {i} pulled intact"
+        );
+        assert!(
+            same_file(&input, &work.join(&format!("copied{i}/data.bin"))),
+            "artifact {i} copied intact"
+        );
+        assert_eq!(
+            &remote(&second, &format!("copy/a{i}"))
+                .resolve("v1")
+                .await
+                .unwrap(),
+            m
+        );
+    }
+    println!("faults injected and survived: {injected} of {requests} requests");
+    assert!(
+        injected >= requests / 5 - 1 && injected > 20,
+        "{injected} faults in {requests} requests"
+    );
+}
+
+#[tokio::test]
+async fn an_interrupted_push_can_be_run_again() {
+    let work = TempDir::new();
+    let registry = FakeRegistry::new(FakeAuth::None);
+    let server = FakeServer::start(registry.clone());
+    let target = remote(&server, "interrupted/app");
+    for i in 0..4 {
+        write_file(&work.join(&format!("f{i}")), 200_000, i + 10);
+    }
+    let files: Vec<FileSpec> = (0..4)
+        .map(|i| FileSpec::named(work.join(&format!("f{i}")), format!("f{i}")))
+        .collect();
+    let started = Arc::new(tokio::sync::Notify::new());
+    let signal = started.clone();
+    let mut o = PushOptions::default();
+    o.artifact_type = Some("application/vnd.test".into());
+    o.tags = vec!["v1".into()];
+    o.concurrency = 1;
+    o.observer = Some(Arc::new(move |e: Event<'_>| {
+        if let Event::Finished(_) = e {
+            signal.notify_one();
+        }
+    }));
+    // Cancel the push once its first blob is uploaded.
+    tokio::select! {
+        r = push(&target, &files, &o) => panic!("the push was to be interrupted: {r:?}"),
+        () = started.notified() => {}
+    }
+    assert!(
+        target.resolve("v1").await.unwrap_err().is_not_found(),
+        "no manifest yet"
+    );
+    o.observer = None;
+    let pushed = push(&target, &files, &o).await.unwrap();
+    let out = work.join("out");
+    pull(&target, "v1", &out, &PullOptions::default())
+        .await
+        .unwrap();
+    for i in 0..4 {
+        assert!(same_file(
+            &work.join(&format!("f{i}")),
+            &out.join(format!("f{i}"))
+        ));
+    }
+    assert_eq!(target.resolve("v1").await.unwrap(), pushed.manifest);
+}
