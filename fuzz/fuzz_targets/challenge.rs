@@ -6,8 +6,12 @@ use libfuzzer_sys::fuzz_target;
 use oras_auth::Challenge;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(s) = std::str::from_utf8(data) else { return };
-    let Ok(challenges) = Challenge::parse(s) else { return };
+    let Ok(s) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(challenges) = Challenge::parse(s) else {
+        return;
+    };
     for c in challenges {
         if c.token68().is_some() || c.params().next().is_none() {
             continue;

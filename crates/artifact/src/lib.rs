@@ -64,3 +64,12 @@ pub use oras_auth as auth;
 pub use oras_distribution as distribution;
 pub use oras_oci as oci;
 pub use oras_reference as reference;
+
+/// Entry points for the fuzz targets; not part of the API.
+#[doc(hidden)]
+pub mod fuzzing {
+    /// Unpacks a tar+gzip file into `dest` with the pull's rules and default limits.
+    pub fn unpack(gz: &std::path::Path, dest: &std::path::Path) -> crate::Result<()> {
+        crate::archive::unpack(gz, dest, None, crate::UnpackLimits::default(), None)
+    }
+}

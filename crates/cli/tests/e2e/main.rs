@@ -443,3 +443,133 @@ fn version_and_completions() {
     let bash = w.ok(&["completion", "bash"]);
     assert!(bash.contains("_oras()") && bash.contains("push") && bash.contains("--oci-layout"));
 }
+
+#[test]
+fn processes_writing_one_layout_at_once_lose_nothing() {
+    let w = Work::new();
+    let children: Vec<_> = (0..8)
+        .map(|i| {
+            std::fs::write(w.path(&format!("f{i}")), format!("file {i}")).unwrap();
+            Command::new(env!("CARGO_BIN_EXE_oras"))
+                .args([
+                    "push",
+                    "--oci-layout",
+                    &format!("shared:t{i}"),
+                    &format!("f{i}"),
+                ])
+                .current_dir(&w.0)
+                .env("DOCKER_CONFIG", w.0.join("docker"))
+                .output()
+        })
+        .collect::<Vec<_>>();
+    // The eight pushes above ran one after another; now the same, all at once.
+    for c in children {
+        assert!(c.unwrap().status.success());
+    }
+    let running: Vec<_> = (0..8)
+        .map(|i| {
+            Command::new(env!("CARGO_BIN_EXE_oras"))
+                .args([
+                    "push",
+                    "--oci-layout",
+                    &format!("shared:c{i}"),
+                    &format!("f{i}"),
+                ])
+                .current_dir(&w.0)
+                .env("DOCKER_CONFIG", w.0.join("docker"))
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut c in running {
+        assert!(c.wait().unwrap().success());
+    }
+    let tags = w.ok(&["repo", "tags", "--oci-layout", "shared"]);
+    let want: Vec<String> = (0..8)
+        .map(|i| format!("c{i}"))
+        .chain((0..8).map(|i| format!("t{i}")))
+        .collect();
+    assert_eq!(tags.lines().collect::<Vec<_>>(), want);
+    for i in 0..8 {
+        w.ok(&[
+            "pull",
+            "--oci-layout",
+            &format!("shared:c{i}"),
+            "-o",
+            &format!("out{i}"),
+        ]);
+        assert_eq!(
+            std::fs::read_to_string(w.path(&format!("out{i}/f{i}"))).unwrap(),
+            format!("file {i}")
+        );
+    }
+    let raw = Command::new("skopeo")
+        .args([
+            "inspect",
+            "--raw",
+            &format!("oci:{}:c3", w.path("shared").display()),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        raw.status.success(),
+        "{}",
+        String::from_utf8_lossy(&raw.stderr)
+    );
+}
+
+#[test]
+fn debug_logs_of_a_token_flow_hold_no_secret() {
+    use oras_tests::fake::{FakeAuth, FakeRegistry};
+    use oras_tests::server::FakeServer;
+    let server = FakeServer::start(FakeRegistry::new(FakeAuth::Token {
+        user: "alice".into(),
+        password: "pa55-w0rd-secret".into(),
+        anonymous_pull: false,
+    }));
+    let w = Work::new();
+    let repo = format!("{}/secret/app", server.host());
+    let out = w.run(&[
+        "-d",
+        "push",
+        &format!("{repo}:v1"),
+        "hello.txt",
+        "-u",
+        "alice",
+        "-p",
+        "pa55-w0rd-secret",
+    ]);
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{log}");
+    assert!(
+        log.contains("GET http://") && log.contains("/token?"),
+        "the token request is logged: {log}"
+    );
+    assert!(log.contains("authorization: <redacted>"));
+    for secret in ["pa55-w0rd-secret", "fake-token-"] {
+        assert!(!log.contains(secret), "{secret} leaked in the debug log");
+    }
+    let failed = w.run(&[
+        "-d",
+        "pull",
+        &format!("{repo}:v1"),
+        "-o",
+        "out",
+        "-u",
+        "alice",
+        "-p",
+        "wrong-secret-xyz",
+    ]);
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&failed.stdout),
+        String::from_utf8_lossy(&failed.stderr)
+    );
+    assert!(!failed.status.success());
+    assert!(
+        !all.contains("wrong-secret-xyz"),
+        "no password in errors or logs"
+    );
+}

@@ -486,3 +486,19 @@ async fn reset_connections_are_retried() {
     assert_eq!(r.blob_exists(&d.digest).await.unwrap(), Some(12));
     assert_eq!(server.pending_faults(), 0);
 }
+
+#[tokio::test]
+async fn a_redirect_loop_ends_in_a_bounded_error() {
+    let registry = FakeRegistry::new(FakeAuth::None);
+    let server = FakeServer::start(registry.clone());
+    let (c, _) = setup(StaticCredentials::new()).client();
+    let r = repo(&c, &server, "a");
+    let d = r.push_blob_bytes("x/y", &b"loop"[..]).await.unwrap();
+    for _ in 0..30 {
+        server.fault("GET /v2/a/blobs/", ServerFault::RedirectTo(server.origin()));
+    }
+    let err = r.fetch_blob_bytes(&d).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Limit, "{err}");
+    assert!(err.to_string().contains("more than 10 redirects"), "{err}");
+    assert_eq!(server.injected(), 11, "the first request and ten redirects");
+}
