@@ -351,7 +351,7 @@ async fn push_inner(
     let packed = pack_manifest(pack)?;
     for (d, bytes) in &packed.blobs {
         if !target.exists(d).await? {
-            target.push(d, once(bytes.clone())).await?;
+            target.push_bytes(d, bytes.clone()).await?;
         }
     }
     let manifest = packed.manifest.descriptor();

@@ -45,6 +45,12 @@ pub trait Target: Send + Sync + fmt::Debug {
     /// Deletes content (and, for a manifest, the tags pointing at it).
     fn delete<'a>(&'a self, desc: &'a Descriptor) -> BoxFuture<'a, Result<()>>;
 
+    /// Stores bytes. Remote targets send them as a body that can be re-sent on a retry;
+    /// the default pushes them as a stream.
+    fn push_bytes<'a>(&'a self, desc: &'a Descriptor, bytes: Bytes) -> BoxFuture<'a, Result<()>> {
+        self.push(desc, once(bytes))
+    }
+
     /// Stores a file's content. Remote targets reopen the file when a request must be
     /// sent again; the default streams it once.
     ///
@@ -177,6 +183,16 @@ impl Target for Remote {
             } else {
                 self.repo.delete_blob(&desc.digest).await?;
             }
+            Ok(())
+        })
+    }
+
+    fn push_bytes<'a>(&'a self, desc: &'a Descriptor, bytes: Bytes) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            if is_manifest(&desc.media_type) {
+                return self.push(desc, once(bytes)).await;
+            }
+            self.repo.push_blob(desc, Body::from_bytes(bytes)).await?;
             Ok(())
         })
     }
@@ -369,7 +385,7 @@ pub async fn fetch_blob(target: &dyn Target, desc: &Descriptor) -> Result<Bytes>
 pub async fn push_blob(target: &dyn Target, media_type: &str, bytes: Bytes) -> Result<Descriptor> {
     let desc = Descriptor::of(media_type, &bytes);
     if !target.exists(&desc).await? {
-        target.push(&desc, once(bytes)).await?;
+        target.push_bytes(&desc, bytes).await?;
     }
     Ok(desc)
 }

@@ -12,6 +12,31 @@ use crate::client::{DEFAULT_CHUNK_SIZE, Target, resolve};
 use crate::error::{Error, ErrorKind, Result};
 use crate::{Body, Client, ResponseBody};
 
+/// One-shot bodies up to this size are buffered so their upload can be retried.
+const ONE_SHOT_BUFFER_LIMIT: u64 = 4 << 20;
+
+/// Larger one-shot bodies are uploaded in chunks of this size, each retryable on its own.
+const ONE_SHOT_CHUNK_SIZE: usize = 8 << 20;
+
+/// Reads a one-shot body of `size` bytes into memory.
+async fn buffer(body: Body, size: u64) -> Result<Bytes> {
+    let mut stream = ResponseBody::new(body.into_stream());
+    let mut out = BytesMut::with_capacity(usize::try_from(size).unwrap_or(0));
+    while let Some(chunk) = stream.chunk().await {
+        let chunk = chunk.map_err(|e| {
+            Error::new(ErrorKind::Input, "reading the blob to upload failed").with_source(e)
+        })?;
+        if (out.len() + chunk.len()) as u64 > size {
+            return Err(Error::new(
+                ErrorKind::Input,
+                format!("the blob's source gave more than the {size} bytes its descriptor says"),
+            ));
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out.freeze())
+}
+
 /// Where a tags or catalog page says the next one is: `Link: <url>; rel="next"`.
 pub fn next_link(headers: &HeaderMap) -> Option<String> {
     headers
@@ -770,10 +795,21 @@ impl Repository {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<usize>().ok());
         let config = self.client.config();
-        let chunked = config.chunk_size.is_some() || desc.size > config.monolithic_limit;
+        let mut body = body;
+        let mut chunk_size = config.chunk_size;
+        if chunk_size.is_none() && !body.is_replayable() {
+            // A one-shot stream cannot be re-sent if the PUT fails. Keep the upload retryable
+            // request by request in bounded memory: buffer a small blob whole, send a large
+            // one in chunks that are each held until the registry took them.
+            if desc.size <= ONE_SHOT_BUFFER_LIMIT {
+                body = Body::from_bytes(buffer(body, desc.size).await?);
+            } else {
+                chunk_size = Some(ONE_SHOT_CHUNK_SIZE);
+            }
+        }
+        let chunked = chunk_size.is_some() || desc.size > config.monolithic_limit;
         if chunked {
-            let size = config
-                .chunk_size
+            let size = chunk_size
                 .unwrap_or(DEFAULT_CHUNK_SIZE)
                 .max(min_chunk.unwrap_or(0))
                 .max(1);

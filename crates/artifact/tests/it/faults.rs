@@ -15,16 +15,24 @@ use oras_tests::server::FakeServer;
 
 use crate::TempDir;
 
-fn remote(server: &FakeServer, repo: &str) -> Remote {
+/// One client per registry, shared by every task (cheap clones of one `Client`).
+fn shared_client() -> Client {
     let mut config = ClientConfig::default();
     config.retry.initial_backoff = Duration::from_millis(5);
     config.retry.max_backoff = Duration::from_millis(50);
-    let client = Client::new(
+    Client::new(
         HyperTransport::new().unwrap(),
         Authenticator::new(StaticCredentials::new()),
         config,
-    );
+    )
+}
+
+fn remote_with(client: &Client, server: &FakeServer, repo: &str) -> Remote {
     Remote::new(client.repository(&format!("{}/{repo}", server.host()).parse().unwrap()))
+}
+
+fn remote(server: &FakeServer, repo: &str) -> Remote {
+    remote_with(&shared_client(), server, repo)
 }
 
 fn write_file(path: &std::path::Path, size: usize, seed: u64) {
@@ -93,10 +101,11 @@ async fn a_batch_survives_faults_at_a_steady_rate() {
     }
     server.inject_every(5);
     second.inject_every(5);
+    let (one, two) = (shared_client(), shared_client());
 
     let pushes: Vec<_> = (0..sizes.len())
         .map(|i| {
-            let target = remote(&server, &format!("batch/a{i}"));
+            let target = remote_with(&one, &server, &format!("batch/a{i}"));
             let file = work.join(&format!("in{i}"));
             tokio::spawn(async move {
                 let mut o = PushOptions::default();
@@ -117,7 +126,7 @@ async fn a_batch_survives_faults_at_a_steady_rate() {
     let mut jobs = Vec::new();
     for i in 0..sizes.len() {
         let (src, out) = (
-            remote(&server, &format!("batch/a{i}")),
+            remote_with(&one, &server, &format!("batch/a{i}")),
             work.join(&format!("out{i}")),
         );
         jobs.push(tokio::spawn(async move {
@@ -126,8 +135,8 @@ async fn a_batch_survives_faults_at_a_steady_rate() {
                 .map(drop)
         }));
         let (src, dst) = (
-            remote(&server, &format!("batch/a{i}")),
-            remote(&second, &format!("copy/a{i}")),
+            remote_with(&one, &server, &format!("batch/a{i}")),
+            remote_with(&two, &second, &format!("copy/a{i}")),
         );
         jobs.push(tokio::spawn(async move {
             copy(&src, "v1", &dst, Some("v1"), &CopyOptions::default())
@@ -142,7 +151,7 @@ async fn a_batch_survives_faults_at_a_steady_rate() {
     let pulls: Vec<_> = (0..sizes.len())
         .map(|i| {
             let (dst, out) = (
-                remote(&second, &format!("copy/a{i}")),
+                remote_with(&two, &second, &format!("copy/a{i}")),
                 work.join(&format!("copied{i}")),
             );
             tokio::spawn(async move {
@@ -170,7 +179,7 @@ async fn a_batch_survives_faults_at_a_steady_rate() {
             "artifact {i} copied intact"
         );
         assert_eq!(
-            &remote(&second, &format!("copy/a{i}"))
+            &remote_with(&two, &second, &format!("copy/a{i}"))
                 .resolve("v1")
                 .await
                 .unwrap(),

@@ -697,28 +697,75 @@ fn hostile_headers_and_bodies_are_refused() {
     assert!(err.to_string().len() < 1000);
 }
 
+/// A one-shot stream that counts how often it is read from the start.
+struct Counted(Option<Bytes>, Arc<std::sync::atomic::AtomicUsize>);
+
+impl futures_core::Stream for Counted {
+    type Item = Result<Bytes, oras_distribution::BoxError>;
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        let item = self.0.take();
+        if item.is_some() {
+            self.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+        std::task::Poll::Ready(item.map(Ok))
+    }
+}
+
 #[test]
-fn one_shot_bodies_are_not_replayed() {
+fn one_shot_bodies_are_read_once_and_their_uploads_still_retried() {
     let memory = Memory::new(FakeAuth::None);
     let c = client(&memory, StaticCredentials::new(), |_| {});
     let r = repo(&c, "a");
-    let content = b"one shot".to_vec();
-    let d = Descriptor::of("x/y", &content);
+    // Small: buffered once, so the PUT that meets a 503 is sent again from the buffer.
+    let small = b"one shot".to_vec();
+    let d = Descriptor::of("x/y", &small);
+    let reads = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     memory.fault(
         "PUT /v2/a/blobs/uploads/",
         Fault::Status(503, vec![], String::new()),
     );
     let once = Body::from_stream(
-        Box::pin(Iter(vec![Ok(Bytes::from(content))].into_iter())),
+        Box::pin(Counted(Some(Bytes::from(small.clone())), reads.clone())),
         Some(8),
     );
-    let err = block_on(r.push_blob(&d, once)).unwrap_err();
+    block_on(r.push_blob(&d, once)).unwrap();
     assert_eq!(
-        err.status(),
-        Some(StatusCode::SERVICE_UNAVAILABLE),
-        "returned, not retried with a consumed stream: {err}"
+        reads.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "the stream was read once"
     );
-    assert!(memory.sleeps().is_empty());
+    assert_eq!(memory.sleeps().len(), 1, "the PUT was retried");
+    assert_eq!(block_on(r.fetch_blob_bytes(&d)).unwrap(), small);
+
+    // Large: sent in chunks, each held until the registry took it; a failed PATCH is re-sent.
+    let large = data(5 << 20, 3);
+    let d = Descriptor::of("x/y", &large);
+    let reads = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    memory.registry.clear_seen();
+    memory.fault(
+        "PATCH /v2/a/blobs/uploads/",
+        Fault::Status(503, vec![], String::new()),
+    );
+    let once = Body::from_stream(
+        Box::pin(Counted(Some(Bytes::from(large.clone())), reads.clone())),
+        Some(large.len() as u64),
+    );
+    block_on(r.push_blob(&d, once)).unwrap();
+    assert_eq!(reads.load(std::sync::atomic::Ordering::SeqCst), 1);
+    let patches = memory
+        .registry
+        .seen()
+        .iter()
+        .filter(|s| s.method == http::Method::PATCH)
+        .count();
+    assert_eq!(
+        patches, 1,
+        "one 8 MiB chunk, re-sent after the 503 (which never reached the registry)"
+    );
+    assert_eq!(block_on(r.fetch_blob_bytes(&d)).unwrap(), large);
 }
 
 #[test]
