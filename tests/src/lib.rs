@@ -113,29 +113,34 @@ pub fn workspace_root() -> PathBuf {
         .to_owned()
 }
 
-fn state_file() -> PathBuf {
-    state_dir().join("state.json")
+fn state_file(dir: &Path) -> PathBuf {
+    dir.join("state.json")
 }
 
-fn lock() -> io::Result<fs::File> {
-    fs::create_dir_all(state_dir())?;
+fn lock(dir: &Path) -> io::Result<fs::File> {
+    fs::create_dir_all(dir)?;
     let f = fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
-        .open(state_dir().join("lock"))?;
+        .open(dir.join("lock"))?;
     f.lock()?;
     Ok(f)
 }
 
 /// The registries of the state file, if all of them are running.
 pub fn status() -> io::Result<Option<Registries>> {
-    let _guard = lock()?;
-    Ok(read_state().filter(|r| r.all().iter().all(|x| is_running(x))))
+    status_at(&state_dir())
 }
 
-fn read_state() -> Option<Registries> {
-    let text = fs::read_to_string(state_file()).ok()?;
+/// [`status`] for the state directory `dir`.
+pub fn status_at(dir: &Path) -> io::Result<Option<Registries>> {
+    let _guard = lock(dir)?;
+    Ok(read_state(dir).filter(|r| r.all().iter().all(|x| is_running(x))))
+}
+
+fn read_state(dir: &Path) -> Option<Registries> {
+    let text = fs::read_to_string(state_file(dir)).ok()?;
     serde_json::from_str(&text).ok()
 }
 
@@ -147,16 +152,20 @@ fn is_running(r: &Registry) -> bool {
 
 /// Starts the registries unless they already run; returns them.
 pub fn start() -> io::Result<Registries> {
-    let _guard = lock()?;
-    if let Some(r) = read_state().filter(|r| r.all().iter().all(|x| is_running(x))) {
+    start_at(&state_dir())
+}
+
+/// [`start`] with the state (and the registries' storage) under `dir`.
+pub fn start_at(dir: &Path) -> io::Result<Registries> {
+    let _guard = lock(dir)?;
+    if let Some(r) = read_state(dir).filter(|r| r.all().iter().all(|x| is_running(x))) {
         return Ok(r);
     }
     // Leftovers of a set that is half dead.
-    if let Some(old) = read_state() {
+    if let Some(old) = read_state(dir) {
         stop_all(&old);
     }
     ensure_installed()?;
-    let dir = state_dir();
     let run = dir.join("run");
     if run.exists() {
         fs::remove_dir_all(&run)?;
@@ -213,20 +222,25 @@ pub fn start() -> io::Result<Registries> {
         &tmp,
         serde_json::to_vec_pretty(&regs).map_err(io::Error::other)?,
     )?;
-    fs::rename(&tmp, state_file())?;
+    fs::rename(&tmp, state_file(dir))?;
     Ok(regs)
 }
 
 /// Stops the registries of the state file and deletes their storage. Returns whether
 /// there were any.
 pub fn stop() -> io::Result<bool> {
-    let _guard = lock()?;
-    let Some(regs) = read_state() else {
+    stop_at(&state_dir())
+}
+
+/// [`stop`] for the state directory `dir`.
+pub fn stop_at(dir: &Path) -> io::Result<bool> {
+    let _guard = lock(dir)?;
+    let Some(regs) = read_state(dir) else {
         return Ok(false);
     };
     stop_all(&regs);
-    fs::remove_file(state_file())?;
-    let run = state_dir().join("run");
+    fs::remove_file(state_file(dir))?;
+    let run = dir.join("run");
     if run.exists() {
         fs::remove_dir_all(run)?;
     }

@@ -13,6 +13,8 @@ tasks:
                            target/test-registries/state.json)
   fuzz [TARGET [SECONDS]]  run a fuzz target (cargo-fuzz, installed if missing);
                            without TARGET, list them
+  bench [RUNS]             push, pull and copy against the machine's floors on fresh
+                           registries (release builds; table, and target/bench.json)
   bench hash [MIB]         SHA-256/512 throughput of each hash backend
   advisories               cargo deny check advisories (needs the network)
 ";
@@ -40,8 +42,10 @@ fn main() -> ExitCode {
         ["fuzz"] => fuzz_list(),
         ["fuzz", target] => fuzz(target, "60"),
         ["fuzz", target, seconds] => fuzz(target, seconds),
+        ["bench"] => bench("3"),
         ["bench", "hash"] => bench_hash("512"),
         ["bench", "hash", mib] => bench_hash(mib),
+        ["bench", runs] => bench(runs),
         ["advisories"] => {
             ensure_cargo_deny().and_then(|()| cargo(&["deny", "check", "advisories"]))
         }
@@ -275,4 +279,26 @@ fn bench_hash(mib: &str) -> Result<(), String> {
         "--",
         mib,
     ])
+}
+
+fn bench(runs: &str) -> Result<(), String> {
+    runs.parse::<u32>()
+        .map_err(|_| format!("runs must be a number, not {runs:?}"))?;
+    oras_tests::ensure_installed().map_err(|e| e.to_string())?;
+    if !std::path::Path::new("/usr/bin/time").exists() {
+        run(Command::new("apt-get").args(["install", "-y", "-qq", "time"]))?;
+    }
+    cargo(&[
+        "build",
+        "--release",
+        "--locked",
+        "--package",
+        "oras-cli",
+        "--package",
+        "oras-bench",
+    ])?;
+    run(
+        Command::new(oras_tests::workspace_root().join("target/release/oras-bench"))
+            .args(["run", "--runs", runs]),
+    )
 }
