@@ -17,10 +17,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use oras_distribution::{BoxFuture, ByteStream};
-use oras_oci::verify::Verifier;
 use oras_oci::{Descriptor, Digest, ImageIndex, Manifest, annotations, media_type};
 
-use crate::stream::{ReadStream, file_stream, next};
+use crate::stream::{ReadStream, file_stream};
 use crate::target::{Target, fetch_manifest};
 use crate::{Error, Result};
 
@@ -291,11 +290,7 @@ impl Target for OciLayout {
         })
     }
 
-    fn push<'a>(
-        &'a self,
-        desc: &'a Descriptor,
-        mut content: ByteStream,
-    ) -> BoxFuture<'a, Result<()>> {
+    fn push<'a>(&'a self, desc: &'a Descriptor, content: ByteStream) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
             let path = self.blob_path(&desc.digest);
             if !fs::metadata(&path).is_ok_and(|m| m.len() == desc.size) {
@@ -314,29 +309,13 @@ impl Target for OciLayout {
                     std::process::id(),
                     INGEST.fetch_add(1, Ordering::Relaxed)
                 ));
-                let mut tmp_guard = crate::stream::RemoveOnDrop::new(tmp.clone());
-                let written = async {
-                    let mut verifier = Verifier::for_descriptor(desc)?;
-                    let mut f = tokio::fs::File::create(&tmp)
-                        .await
-                        .map_err(Error::io(&tmp))?;
-                    while let Some(chunk) = next(&mut content).await {
-                        let chunk = chunk.map_err(Error::Stream)?;
-                        verifier.update(&chunk)?;
-                        tokio::io::AsyncWriteExt::write_all(&mut f, &chunk)
-                            .await
-                            .map_err(Error::io(&tmp))?;
-                    }
-                    verifier.finish()?;
-                    f.sync_all().await.map_err(Error::io(&tmp))?;
-                    tokio::fs::rename(&tmp, &path)
-                        .await
-                        .map_err(Error::io(&path))
-                }
-                .await;
-                written?;
-                // Renamed into place: nothing to remove.
-                tmp_guard.disarm();
+                // Verified, synced and written on a thread of its own while this task
+                // receives; the temporary file is removed if anything fails or the push is
+                // dropped (the writer then sees the stream end short).
+                crate::stream::write_verified(content, desc, &tmp, true, || {}).await?;
+                tokio::fs::rename(&tmp, &path)
+                    .await
+                    .map_err(Error::io(&path))?;
             }
             if is_manifest(&desc.media_type) {
                 let plain =

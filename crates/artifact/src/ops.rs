@@ -7,14 +7,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use oras_distribution::Body;
 use oras_oci::pack::{Created, PackOptions, PackVersion, pack_manifest};
-use oras_oci::verify::Verifier;
 use oras_oci::{Algorithm, Descriptor, Digester, Manifest, Platform, annotations, media_type};
 use tokio::sync::Semaphore;
 
 use crate::archive::{UnpackLimits, pack_dir, unpack};
 use crate::exec::join_all;
 use crate::progress::{Event, Observer, Progress};
-use crate::stream::{RemoveOnDrop, next, once};
+use crate::stream::{RemoveOnDrop, once};
 use crate::target::{Target, fetch_manifest};
 use crate::{Error, Result};
 
@@ -542,6 +541,7 @@ pub async fn pull(
     let cancel = Cancel {
         staging: staging.clone(),
         flag: Arc::default(),
+        active: Arc::default(),
     };
     let _staging_guard = StagingGuard(cancel.clone());
     let result = pull_into(target, &plan, &staging, options, &progress, &cancel).await;
@@ -612,18 +612,10 @@ async fn download(
     progress: &Progress,
     cancel: &Cancel,
 ) -> Result<Staged> {
-    let mut stream = progress.counting(desc, target.fetch(desc).await?);
-    let mut verifier = Verifier::for_descriptor(desc)?;
-    // Synchronous writes (to the page cache, one chunk at a time): when this future is
-    // dropped no write is left running elsewhere to recreate what the cleanup removed.
-    let mut f = std::fs::File::create(at).map_err(Error::io(at))?;
-    while let Some(chunk) = next(&mut stream).await {
-        let chunk = chunk.map_err(Error::Stream)?;
-        verifier.update(&chunk)?;
-        std::io::Write::write_all(&mut f, &chunk).map_err(Error::io(at))?;
-    }
-    verifier.finish()?;
-    drop(f);
+    let stream = progress.counting(desc, target.fetch(desc).await?);
+    // Hashing and writing run on a thread of their own while this task receives. If the
+    // pull is dropped meanwhile, that thread removes the staging directory when it ends.
+    crate::stream::write_verified(stream, desc, at, false, cancel.enter()).await?;
     if desc.annotation(annotations::ORAS_CONTENT_UNPACK) != Some("true") {
         return Ok(Staged::File(at.to_owned()));
     }
@@ -632,14 +624,17 @@ async fn download(
         Some(d) => Some(oras_oci::Digest::parse(d).map_err(|e| Error::Manifest(e.to_string()))?),
         None => None,
     };
-    let (gz, d2, cancel) = (at.to_owned(), dir.clone(), cancel.clone());
+    let (gz, d2, flag, exit) = (
+        at.to_owned(),
+        dir.clone(),
+        cancel.flag.clone(),
+        cancel.enter(),
+    );
     tokio::task::spawn_blocking(move || {
-        std::fs::create_dir(&d2).map_err(Error::io(&d2))?;
-        let r = unpack(&gz, &d2, expected.as_ref(), limits, Some(&cancel.flag));
-        // Cancelled while unpacking: this thread outlived the pull; clean up after it.
-        if cancel.flag.load(std::sync::atomic::Ordering::SeqCst) {
-            let _ = std::fs::remove_dir_all(&cancel.staging);
-        }
+        let r = std::fs::create_dir(&d2)
+            .map_err(Error::io(&d2))
+            .and_then(|()| unpack(&gz, &d2, expected.as_ref(), limits, Some(&flag)));
+        exit();
         r
     })
     .await
@@ -647,20 +642,53 @@ async fn download(
     Ok(Staged::Dir(dir))
 }
 
-/// The staging directory of a pull and whether the pull was dropped.
+/// The staging directory of a pull, whether the pull was dropped, and how many threads
+/// (writers, unpackers) still work in it.
 #[derive(Clone)]
 struct Cancel {
     staging: PathBuf,
     flag: Arc<std::sync::atomic::AtomicBool>,
+    active: Arc<(std::sync::Mutex<usize>, std::sync::Condvar)>,
 }
 
-/// Removes the staging directory when the pull ends however it ends, and tells a blocking
-/// unpack still running to stop (and clean up itself when it finishes last).
+impl Cancel {
+    /// Counts a thread in; the returned function counts it out (and, after a cancellation,
+    /// removes the staging directory should the guard have given up waiting).
+    fn enter(&self) -> impl FnOnce() + Send + 'static {
+        *self
+            .active
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) += 1;
+        let me = self.clone();
+        move || {
+            if me.flag.load(std::sync::atomic::Ordering::SeqCst) {
+                let _ = std::fs::remove_dir_all(&me.staging);
+            }
+            let mut n = me
+                .active
+                .0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            *n -= 1;
+            me.active.1.notify_all();
+        }
+    }
+}
+
+/// Removes the staging directory when the pull ends however it ends. When it was dropped
+/// with threads still working in the directory, it tells them to stop and waits for them
+/// (they end within moments once their input is gone), so nothing is left behind.
 struct StagingGuard(Cancel);
 
 impl Drop for StagingGuard {
     fn drop(&mut self) {
         self.0.flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        let (count, done) = &*self.0.active;
+        let guard = count
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _ = done.wait_timeout_while(guard, std::time::Duration::from_secs(30), |n| *n > 0);
         let _ = std::fs::remove_dir_all(&self.0.staging);
     }
 }

@@ -151,7 +151,7 @@ pub(crate) fn lazy(
 }
 
 /// Removes a temporary file or directory when dropped (also when the future that owns it
-/// is cancelled), unless disarmed.
+/// is cancelled).
 pub(crate) struct RemoveOnDrop {
     path: Option<std::path::PathBuf>,
 }
@@ -159,11 +159,6 @@ pub(crate) struct RemoveOnDrop {
 impl RemoveOnDrop {
     pub(crate) fn new(path: std::path::PathBuf) -> Self {
         Self { path: Some(path) }
-    }
-
-    /// Keeps the path (it was renamed into place).
-    pub(crate) fn disarm(&mut self) {
-        self.path = None;
     }
 }
 
@@ -181,4 +176,61 @@ impl Drop for RemoveOnDrop {
             }
         }
     }
+}
+
+/// Writes `stream` to a new file at `path`, verified against `desc`, overlapping the two
+/// halves of the work: this task receives chunks while a blocking thread hashes and writes
+/// them (a bounded channel of 16 chunks between them keeps memory flat). The file is
+/// synced when `sync`, and removed on any failure. `on_exit` runs on the thread when it is
+/// done, whether or not this future is still there to see it (cleanup after cancellation).
+pub(crate) async fn write_verified(
+    mut stream: ByteStream,
+    desc: &Descriptor,
+    path: &std::path::Path,
+    sync: bool,
+    on_exit: impl FnOnce() + Send + 'static,
+) -> Result<()> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(16);
+    let (owned, d) = (path.to_owned(), desc.clone());
+    let writer = tokio::task::spawn_blocking(move || {
+        let result = (|| {
+            use std::io::Write;
+            let mut verifier = Verifier::for_descriptor(&d)?;
+            let mut f = std::fs::File::create(&owned).map_err(Error::io(&owned))?;
+            while let Some(chunk) = rx.blocking_recv() {
+                verifier.update(&chunk)?;
+                f.write_all(&chunk).map_err(Error::io(&owned))?;
+            }
+            verifier.finish()?;
+            if sync {
+                f.sync_all().map_err(Error::io(&owned))?;
+            }
+            Ok(())
+        })();
+        if result.is_err() {
+            let _ = std::fs::remove_file(&owned);
+        }
+        on_exit();
+        result
+    });
+    let mut received = Ok(());
+    while let Some(chunk) = next(&mut stream).await {
+        match chunk {
+            // A writer that stopped (a digest or size error) is waited for below.
+            Ok(c) => {
+                if tx.send(c).await.is_err() {
+                    break;
+                }
+            }
+            Err(e) => {
+                received = Err(Error::Stream(e));
+                break;
+            }
+        }
+    }
+    drop(tx);
+    let written = writer
+        .await
+        .map_err(|e| Error::Input(format!("a file task failed: {e}")))?;
+    received.and(written)
 }
