@@ -348,15 +348,34 @@ async fn push_inner(
     pack.annotations = options.annotations.clone();
     pack.created = options.created;
     let packed = pack_manifest(pack)?;
+    // Generated blobs are a couple of bytes: uploading them outright is cheaper than asking,
+    // and does not trust a "yes" from a registry still committing someone else's upload.
     for (d, bytes) in &packed.blobs {
-        if !target.exists(d).await? {
-            target.push_bytes(d, bytes.clone()).await?;
-        }
+        target.push_bytes(d, bytes.clone()).await?;
     }
     let manifest = packed.manifest.descriptor();
-    target
+    let first = target
         .push(&manifest, once(packed.manifest.bytes().clone()))
-        .await?;
+        .await;
+    if let Err(e) = first {
+        if !blob_unknown(&e) {
+            return Err(e);
+        }
+        // The registry lost track of a blob this push checked or uploaded (concurrent
+        // uploads of the same content race in some registries): upload what it now lacks,
+        // then send the manifest once more.
+        for (d, path) in layers.iter().chain(config.iter()) {
+            if !target.exists(d).await? {
+                target.push_file(d, path, None).await?;
+            }
+        }
+        for (d, bytes) in &packed.blobs {
+            target.push_bytes(d, bytes.clone()).await?;
+        }
+        target
+            .push(&manifest, once(packed.manifest.bytes().clone()))
+            .await?;
+    }
     for tag in &options.tags {
         target.tag(&manifest, tag).await?;
     }
@@ -364,6 +383,11 @@ async fn push_inner(
         manifest,
         layers: layers.into_iter().map(|(d, _)| d).collect(),
     })
+}
+
+/// Whether a registry refused a manifest because a blob it references is unknown.
+fn blob_unknown(e: &Error) -> bool {
+    matches!(e, Error::Registry(r) if r.codes().iter().any(|c| c.code == "MANIFEST_BLOB_UNKNOWN"))
 }
 
 /// How to pull.
