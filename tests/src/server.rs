@@ -39,6 +39,9 @@ pub enum ServerFault {
     Reset,
     /// Answer 200 (or the given status) with a body that never ends.
     Endless(u16),
+    /// Send the real answer in pieces of this many bytes, pausing this many milliseconds
+    /// between them.
+    Trickle(usize, u64),
 }
 
 #[derive(Default)]
@@ -218,6 +221,37 @@ impl std::fmt::Display for Reset {
 
 impl std::error::Error for Reset {}
 
+/// A body sent a few bytes at a time, with pauses.
+struct Trickle {
+    rest: Bytes,
+    piece: usize,
+    pause: std::time::Duration,
+    timer: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl hyper::body::Body for Trickle {
+    type Data = Bytes;
+    type Error = BoxError;
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        if self.rest.is_empty() {
+            return Poll::Ready(None);
+        }
+        if let Some(t) = self.timer.as_mut() {
+            if t.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+        }
+        let pause = self.pause;
+        self.timer = Some(Box::pin(tokio::time::sleep(pause)));
+        let n = self.piece.min(self.rest.len());
+        let piece = self.rest.split_to(n);
+        Poll::Ready(Some(Ok(Frame::data(piece))))
+    }
+}
+
 /// A body that never ends.
 struct Endless;
 
@@ -362,6 +396,13 @@ async fn handle(
     }
     let (parts, body) = registry.handle(&req).into_parts();
     let body = match fault {
+        Some(ServerFault::Trickle(piece, pause_ms)) => Trickle {
+            rest: Bytes::from(body),
+            piece: piece.max(1),
+            pause: std::time::Duration::from_millis(pause_ms),
+            timer: None,
+        }
+        .boxed(),
         Some(ServerFault::CutAfter(n)) => Cut {
             prefix: Some(Bytes::copy_from_slice(&body[..n.min(body.len())])),
             pause: Some(Box::pin(tokio::time::sleep(

@@ -502,3 +502,31 @@ async fn a_redirect_loop_ends_in_a_bounded_error() {
     assert!(err.to_string().contains("more than 10 redirects"), "{err}");
     assert_eq!(server.injected(), 11, "the first request and ten redirects");
 }
+
+#[tokio::test]
+async fn a_trickling_response_completes_while_a_stalled_one_times_out() {
+    let registry = FakeRegistry::new(FakeAuth::None);
+    let server = FakeServer::start(registry.clone());
+    let mut s = setup(StaticCredentials::new());
+    s.options.read_timeout = Duration::from_millis(400);
+    s.config.retry = RetryPolicy::none();
+    let (c, _) = s.client();
+    let r = repo(&c, &server, "a");
+    let content: Vec<u8> = (0..4000u32).map(|i| i as u8).collect();
+    let d = r.push_blob_bytes("x/y", content.clone()).await.unwrap();
+    // 40 pieces, 50 ms apart: two seconds in all, far longer than the 400 ms read time-out,
+    // which applies between pieces.
+    server.fault("GET /v2/a/blobs/", ServerFault::Trickle(100, 50));
+    let started = std::time::Instant::now();
+    assert_eq!(r.fetch_blob_bytes(&d).await.unwrap(), content);
+    assert!(
+        started.elapsed() >= Duration::from_millis(1900),
+        "it really trickled: {:?}",
+        started.elapsed()
+    );
+    server.fault("GET /v2/a/blobs/", ServerFault::Stall);
+    assert_eq!(
+        r.fetch_blob_bytes(&d).await.unwrap_err().kind(),
+        ErrorKind::Transport
+    );
+}
