@@ -239,10 +239,10 @@ impl hyper::body::Body for Trickle {
         if self.rest.is_empty() {
             return Poll::Ready(None);
         }
-        if let Some(t) = self.timer.as_mut() {
-            if t.as_mut().poll(cx).is_pending() {
-                return Poll::Pending;
-            }
+        if let Some(t) = self.timer.as_mut()
+            && t.as_mut().poll(cx).is_pending()
+        {
+            return Poll::Pending;
         }
         let pause = self.pause;
         self.timer = Some(Box::pin(tokio::time::sleep(pause)));
