@@ -235,6 +235,66 @@ pub async fn push(
     push_inner(target, files, options, &progress, &mut temps).await
 }
 
+/// Describes one file or directory as a layer: hashes a file, packs a directory into a
+/// temporary tar+gzip (removed when `temps` goes). Returns the descriptor and the path to
+/// upload from.
+async fn describe(
+    f: &FileSpec,
+    options: &PushOptions,
+    temps: &std::sync::Mutex<Vec<RemoveOnDrop>>,
+) -> Result<(Descriptor, PathBuf)> {
+    let title = f.title();
+    let meta = tokio::fs::metadata(&f.path)
+        .await
+        .map_err(Error::io(&f.path))?;
+    let (mut desc, path) = if meta.is_dir() {
+        let out = std::env::temp_dir().join(temp_name("oras-push-dir") + ".tar.gz");
+        temps
+            .lock()
+            .expect("no panic while holding the list")
+            .push(RemoveOnDrop::new(out.clone()));
+        let (dir, name, out2, preserve) = (
+            f.path.clone(),
+            title.clone(),
+            out.clone(),
+            options.preserve_metadata,
+        );
+        let packed = tokio::task::spawn_blocking(move || pack_dir(&dir, &name, &out2, preserve))
+            .await
+            .map_err(|e| Error::Input(e.to_string()))??;
+        let mut d = Descriptor::new(
+            f.media_type
+                .clone()
+                .unwrap_or_else(|| media_type::OCI_LAYER_GZIP.to_owned()),
+            packed.digest,
+            packed.size,
+        );
+        d.set_annotation(
+            annotations::ORAS_CONTENT_DIGEST,
+            packed.tar_digest.to_string(),
+        );
+        d.set_annotation(annotations::ORAS_CONTENT_UNPACK, "true");
+        (d, out)
+    } else {
+        let (digest, size) = hash_file(f.path.clone()).await?;
+        let d = Descriptor::new(
+            f.media_type
+                .clone()
+                .unwrap_or_else(|| media_type::ORAS_DEFAULT_FILE.to_owned()),
+            digest,
+            size,
+        );
+        (d, f.path.clone())
+    };
+    desc.set_annotation(annotations::TITLE, title.clone());
+    if let Some(extra) = options.file_annotations.get(&title) {
+        for (k, v) in extra {
+            desc.set_annotation(k.clone(), v.clone());
+        }
+    }
+    Ok((desc, path))
+}
+
 async fn push_inner(
     target: &dyn Target,
     files: &[FileSpec],
@@ -242,60 +302,39 @@ async fn push_inner(
     progress: &Progress,
     temps: &mut Vec<RemoveOnDrop>,
 ) -> Result<Pushed> {
-    // Describe every layer: hash files, pack directories.
-    let mut layers: Vec<(Descriptor, PathBuf)> = Vec::new();
-    for f in files {
-        let title = f.title();
-        let meta = tokio::fs::metadata(&f.path)
-            .await
-            .map_err(Error::io(&f.path))?;
-        let mut desc = if meta.is_dir() {
-            let out = std::env::temp_dir().join(temp_name("oras-push-dir") + ".tar.gz");
-            temps.push(RemoveOnDrop::new(out.clone()));
-            let (dir, name, out2, preserve) = (
-                f.path.clone(),
-                title.clone(),
-                out.clone(),
-                options.preserve_metadata,
-            );
-            let packed =
-                tokio::task::spawn_blocking(move || pack_dir(&dir, &name, &out2, preserve))
-                    .await
-                    .map_err(|e| Error::Input(e.to_string()))??;
-            let mut d = Descriptor::new(
-                f.media_type
-                    .clone()
-                    .unwrap_or_else(|| media_type::OCI_LAYER_GZIP.to_owned()),
-                packed.digest,
-                packed.size,
-            );
-            d.set_annotation(
-                annotations::ORAS_CONTENT_DIGEST,
-                packed.tar_digest.to_string(),
-            );
-            d.set_annotation(annotations::ORAS_CONTENT_UNPACK, "true");
-            layers.push((d.clone(), out));
-            d
-        } else {
-            let (digest, size) = hash_file(f.path.clone()).await?;
-            let d = Descriptor::new(
-                f.media_type
-                    .clone()
-                    .unwrap_or_else(|| media_type::ORAS_DEFAULT_FILE.to_owned()),
-                digest,
-                size,
-            );
-            layers.push((d.clone(), f.path.clone()));
-            d
-        };
-        desc.set_annotation(annotations::TITLE, title.clone());
-        if let Some(extra) = options.file_annotations.get(&title) {
-            for (k, v) in extra {
-                desc.set_annotation(k.clone(), v.clone());
-            }
-        }
-        layers.last_mut().expect("just pushed").0 = desc;
-    }
+    // Each layer is uploaded as soon as it is described, so hashing the next file overlaps
+    // the uploads of the ones before it. Files are described one at a time, in order (one
+    // hashing lane: on a small machine parallel hashing would only slow the uploads), and
+    // uploaded `concurrency` at a time.
+    let hashing = Semaphore::new(1);
+    let limit = Semaphore::new(options.concurrency.max(1));
+    let packed_dirs = std::sync::Mutex::new(Vec::new());
+    let (hashing, limit, packed_dirs) = (&hashing, &limit, &packed_dirs);
+    let lane = |e: tokio::sync::AcquireError| Error::Input(format!("push queue closed: {e}"));
+    let uploads: Vec<_> = files
+        .iter()
+        .map(|f| {
+            Box::pin(async move {
+                let (desc, path) = {
+                    let _turn = hashing.acquire().await.map_err(lane)?;
+                    describe(f, options, packed_dirs).await?
+                };
+                progress.emit(Event::Queued(&desc));
+                let _permit = limit.acquire().await.map_err(lane)?;
+                upload(target, &desc, &path, progress).await?;
+                Ok((desc, path))
+            })
+                as std::pin::Pin<
+                    Box<
+                        dyn std::future::Future<Output = Result<(Descriptor, PathBuf)>> + Send + '_,
+                    >,
+                >
+        })
+        .collect();
+    let results = join_all(uploads).await;
+    temps.append(&mut packed_dirs.lock().expect("no panic while holding the list"));
+    let layers: Vec<(Descriptor, PathBuf)> = results.into_iter().collect::<Result<_>>()?;
+
     let config = match &options.config {
         Some(c) => {
             let (digest, size) = hash_file(c.path.clone()).await?;
@@ -309,32 +348,12 @@ async fn push_inner(
             if !options.config_annotations.is_empty() {
                 d.annotations = Some(options.config_annotations.clone());
             }
+            progress.emit(Event::Queued(&d));
+            upload(target, &d, &c.path, progress).await?;
             Some((d, c.path.clone()))
         }
         None => None,
     };
-
-    // Upload blobs concurrently.
-    let limit = Arc::new(Semaphore::new(options.concurrency.max(1)));
-    let uploads: Vec<_> = layers
-        .iter()
-        .chain(config.iter())
-        .map(|(desc, path)| {
-            progress.emit(Event::Queued(desc));
-            let limit = limit.clone();
-            Box::pin(async move {
-                let _permit = limit
-                    .acquire()
-                    .await
-                    .map_err(|_| Error::Input("upload queue closed".into()))?;
-                upload(target, desc, path, progress).await
-            })
-                as std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send + '_>>
-        })
-        .collect();
-    for r in join_all(uploads).await {
-        r?;
-    }
 
     // The manifest.
     let mut pack = PackOptions::default();
