@@ -332,6 +332,20 @@ impl FakeRegistry {
                 );
                 r
             }
+            ("uploads", Method::DELETE) => {
+                let removed = reference
+                    .parse::<u64>()
+                    .ok()
+                    .and_then(|id| self.state().uploads.remove(&id));
+                match removed {
+                    Some(_) => respond(StatusCode::NO_CONTENT, ""),
+                    None => error(
+                        StatusCode::NOT_FOUND,
+                        "BLOB_UPLOAD_UNKNOWN",
+                        "upload unknown",
+                    ),
+                }
+            }
             ("tags", Method::GET) => self.tags(name, &query),
             ("referrers", Method::GET) => self.referrers(name, reference, &query),
             _ => error(StatusCode::METHOD_NOT_ALLOWED, "UNSUPPORTED", "unsupported"),

@@ -2,12 +2,15 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::task::Poll;
 
-use oras_distribution::Body;
+use oras_distribution::{Body, BoxError, ByteStream, Repository};
 use oras_oci::pack::{Created, PackOptions, PackVersion, pack_manifest};
-use oras_oci::{Algorithm, Descriptor, Digester, Manifest, Platform, annotations, media_type};
+use oras_oci::{
+    Algorithm, Descriptor, Digest, Digester, Manifest, Platform, annotations, media_type,
+};
 use tokio::sync::Semaphore;
 
 use crate::archive::{UnpackLimits, pack_dir, unpack};
@@ -277,22 +280,153 @@ async fn describe(
         (d, out)
     } else {
         let (digest, size) = hash_file(f.path.clone()).await?;
-        let d = Descriptor::new(
-            f.media_type
-                .clone()
-                .unwrap_or_else(|| media_type::ORAS_DEFAULT_FILE.to_owned()),
-            digest,
-            size,
-        );
-        (d, f.path.clone())
+        return Ok((file_layer(f, options, digest, size), f.path.clone()));
     };
-    desc.set_annotation(annotations::TITLE, title.clone());
+    annotate(&mut desc, f, options);
+    Ok((desc, path))
+}
+
+/// A file's layer descriptor.
+fn file_layer(f: &FileSpec, options: &PushOptions, digest: Digest, size: u64) -> Descriptor {
+    let mut d = Descriptor::new(
+        f.media_type
+            .clone()
+            .unwrap_or_else(|| media_type::ORAS_DEFAULT_FILE.to_owned()),
+        digest,
+        size,
+    );
+    annotate(&mut d, f, options);
+    d
+}
+
+/// The title, and the annotations given for that title.
+fn annotate(desc: &mut Descriptor, f: &FileSpec, options: &PushOptions) {
+    let title = f.title();
     if let Some(extra) = options.file_annotations.get(&title) {
         for (k, v) in extra {
             desc.set_annotation(k.clone(), v.clone());
         }
     }
-    Ok((desc, path))
+    desc.set_annotation(annotations::TITLE, title);
+}
+
+/// Files at least this large are uploaded while they are hashed: for smaller ones the
+/// hash takes less time than the extra request the overlap costs (at about 1.8 GB/s,
+/// 64 MiB hash in some 35 ms).
+const OVERLAP_MIN: u64 = 64 << 20;
+
+/// The registry and the size, when `f` is a file worth uploading while it is hashed (see
+/// [`push_overlapped`]): large, pushed to a registry that takes it in one request.
+async fn overlappable<'t>(target: &'t dyn Target, f: &FileSpec) -> Option<(&'t Repository, u64)> {
+    let repo = target.as_remote()?;
+    let meta = tokio::fs::metadata(&f.path).await.ok()?;
+    let config = repo.client().config();
+    (meta.is_file()
+        && meta.len() >= OVERLAP_MIN
+        && config.chunk_size.is_none()
+        && meta.len() <= config.monolithic_limit)
+        .then_some((repo, meta.len()))
+}
+
+/// Pushes a large file while hashing it, so the push costs about max(hash, upload)
+/// rather than their sum: the bytes stream in one PATCH of an open upload session while
+/// another thread computes the digest. With the digest known, a blob the registry already
+/// has is skipped (the session is abandoned; at most the bytes sent meanwhile were spent),
+/// otherwise the session is committed under it. If the overlapped upload fails anywhere,
+/// the blob is uploaded again the ordinary way, with its retries and resumption.
+/// `turn` (the hashing lane) is released as soon as the hash is done.
+async fn push_overlapped(
+    target: &dyn Target,
+    repo: &Repository,
+    f: &FileSpec,
+    size: u64,
+    options: &PushOptions,
+    progress: &Progress,
+    turn: tokio::sync::SemaphorePermit<'_>,
+) -> Result<Descriptor> {
+    let known = Arc::new(OnceLock::new());
+    let (path, counter, slot) = (f.path.clone(), progress.clone(), known.clone());
+    let reopen = move || -> Result<ByteStream, BoxError> {
+        let file = std::fs::File::open(&path)?;
+        let stream = crate::stream::ReadStream::boxed(tokio::fs::File::from_std(file));
+        Ok(counter.counting_pending(slot.clone(), stream))
+    };
+    let body = Body::reopenable(Some(size), reopen).map_err(|e| Error::Io {
+        path: f.path.clone(),
+        source: std::io::Error::other(e),
+    })?;
+    let Ok(mut up) = repo.start_upload().await else {
+        // The ordinary upload meets whatever refused the session, and reports it.
+        let (digest, hashed_size) = hash_file(f.path.clone()).await?;
+        drop(turn);
+        let desc = file_layer(f, options, digest, hashed_size);
+        progress.emit(Event::Queued(&desc));
+        upload(target, &desc, &f.path, progress).await?;
+        return Ok(desc);
+    };
+    let mut sending = Box::pin(up.write(body, size));
+    let mut hashing = Box::pin(hash_file(f.path.clone()));
+    let mut sent = None;
+    let hashed = std::future::poll_fn(|cx| {
+        if sent.is_none()
+            && let Poll::Ready(r) = sending.as_mut().poll(cx)
+        {
+            sent = Some(r);
+        }
+        hashing.as_mut().poll(cx)
+    })
+    .await;
+    drop(turn);
+    let (digest, hashed_size) = match hashed {
+        Ok(h) => h,
+        Err(e) => {
+            drop(sending);
+            let _ = up.cancel().await;
+            return Err(e);
+        }
+    };
+    let desc = file_layer(f, options, digest, hashed_size);
+    let exists = target.exists(&desc).await;
+    if !matches!(exists, Ok(false)) {
+        drop(sending);
+        // Best effort: a registry also expires abandoned sessions by itself.
+        let _ = up.cancel().await;
+        exists?;
+        progress.emit(Event::Skipped(&desc));
+        return Ok(desc);
+    }
+    progress.emit(Event::Queued(&desc));
+    progress.emit(Event::Started(&desc));
+    let _ = known.set(desc.clone());
+    let sent = match sent {
+        Some(r) => {
+            drop(sending);
+            r
+        }
+        None => sending.await,
+    };
+    let committed = match sent {
+        Ok(()) => up.finish(&desc).await,
+        Err(e) => {
+            let _ = up.cancel().await;
+            Err(e)
+        }
+    };
+    let result = match committed {
+        Ok(()) => Ok(()),
+        Err(_) => {
+            let wrap: Option<crate::target::StreamWrap> = progress.0.is_some().then(|| {
+                let (progress, desc) = (progress.clone(), desc.clone());
+                Arc::new(move |s| progress.counting(&desc, s)) as crate::target::StreamWrap
+            });
+            target.push_file(&desc, &f.path, wrap).await
+        }
+    };
+    match &result {
+        Ok(()) => progress.emit(Event::Finished(&desc)),
+        Err(e) => progress.emit(Event::Failed(&desc, &e.to_string())),
+    }
+    result.map(|()| desc)
 }
 
 async fn push_inner(
@@ -315,10 +449,15 @@ async fn push_inner(
         .iter()
         .map(|f| {
             Box::pin(async move {
-                let (desc, path) = {
-                    let _turn = hashing.acquire().await.map_err(lane)?;
-                    describe(f, options, packed_dirs).await?
-                };
+                let turn = hashing.acquire().await.map_err(lane)?;
+                if let Some((repo, size)) = overlappable(target, f).await {
+                    let _permit = limit.acquire().await.map_err(lane)?;
+                    let desc =
+                        push_overlapped(target, repo, f, size, options, progress, turn).await?;
+                    return Ok((desc, f.path.clone()));
+                }
+                let (desc, path) = describe(f, options, packed_dirs).await?;
+                drop(turn);
                 progress.emit(Event::Queued(&desc));
                 let _permit = limit.acquire().await.map_err(lane)?;
                 upload(target, &desc, &path, progress).await?;

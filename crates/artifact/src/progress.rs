@@ -1,7 +1,7 @@
 //! Progress: per-descriptor events that a CLI turns into bars and a service into metrics.
 
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll, ready};
 
 use bytes::Bytes;
@@ -54,11 +54,23 @@ impl Progress {
 
     /// Wraps a stream so each chunk reports the bytes done so far.
     pub(crate) fn counting(&self, desc: &Descriptor, stream: ByteStream) -> ByteStream {
+        let known = Arc::new(OnceLock::new());
+        let _ = known.set(desc.clone());
+        self.counting_pending(known, stream)
+    }
+
+    /// Like [`Progress::counting`] for content whose descriptor is known only once `desc`
+    /// is set: bytes passed before then are reported with the first chunk after.
+    pub(crate) fn counting_pending(
+        &self,
+        desc: Arc<OnceLock<Descriptor>>,
+        stream: ByteStream,
+    ) -> ByteStream {
         match &self.0 {
             None => stream,
             Some(o) => Box::pin(Counting {
                 inner: stream,
-                desc: desc.clone(),
+                desc,
                 done: 0,
                 observer: o.clone(),
             }),
@@ -68,7 +80,7 @@ impl Progress {
 
 struct Counting {
     inner: ByteStream,
-    desc: Descriptor,
+    desc: Arc<OnceLock<Descriptor>>,
     done: u64,
     observer: Arc<dyn Observer>,
 }
@@ -79,7 +91,9 @@ impl Stream for Counting {
         let item = ready!(self.inner.as_mut().poll_next(cx));
         if let Some(Ok(b)) = &item {
             self.done += b.len() as u64;
-            self.observer.event(Event::Bytes(&self.desc, self.done));
+            if let Some(desc) = self.desc.get() {
+                self.observer.event(Event::Bytes(desc, self.done));
+            }
         }
         Poll::Ready(item)
     }

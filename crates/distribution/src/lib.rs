@@ -51,5 +51,5 @@ pub use error::{Error, ErrorCode, ErrorKind, Result};
 #[cfg(feature = "hyper")]
 pub use hyper_transport::{HyperOptions, HyperTransport};
 pub use referrers::{ReferrersMode, referrers_tag};
-pub use repository::{BlobReader, Mounted, Registry, Repository, next_link};
+pub use repository::{BlobReader, BlobUpload, Mounted, Registry, Repository, next_link};
 pub use transport::{BoxFuture, Transport, TransportError, TransportErrorKind};

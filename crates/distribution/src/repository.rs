@@ -980,6 +980,134 @@ impl Repository {
     }
 }
 
+/// An upload session whose digest need not be known until it is committed: open it with
+/// [`Repository::start_upload`], send bytes with [`BlobUpload::write`] (one PATCH each,
+/// streamed), then [`BlobUpload::finish`] with the descriptor, or
+/// [`BlobUpload::cancel`]. This lets a caller hash a file while its bytes are already on
+/// the way. Unlike [`Repository::push_blob`], a failed PATCH is not resumed here; start
+/// again, or push the blob the ordinary way.
+#[derive(Debug)]
+pub struct BlobUpload<'r> {
+    repo: &'r Repository,
+    location: String,
+    offset: u64,
+}
+
+impl Repository {
+    /// Opens an upload session (`POST /v2/<name>/blobs/uploads/`).
+    pub async fn start_upload(&self) -> Result<BlobUpload<'_>> {
+        let url = self.url("blobs/uploads/");
+        let r = self
+            .send(
+                &self.push(),
+                Method::POST,
+                &url,
+                HeaderMap::new(),
+                Body::empty(),
+            )
+            .await?;
+        let r = self
+            .expect(r, &Method::POST, &url, &[StatusCode::ACCEPTED])
+            .await?;
+        let location = location(&url, r.headers(), &Method::POST)?;
+        Ok(BlobUpload {
+            repo: self,
+            location,
+            offset: 0,
+        })
+    }
+}
+
+impl BlobUpload<'_> {
+    /// Bytes the registry has accepted so far.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// Sends the next `len` bytes, read from `body`, in one PATCH with their
+    /// `Content-Range`. A stream body is sent as it is read, never held whole.
+    pub async fn write(&mut self, body: Body, len: u64) -> Result<()> {
+        if len == 0 {
+            return Ok(());
+        }
+        let (start, end) = (self.offset, self.offset + len - 1);
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/octet-stream"),
+        );
+        h.insert(
+            header::CONTENT_RANGE,
+            HeaderValue::from_str(&format!("{start}-{end}")).expect("digits are valid header text"),
+        );
+        let repo = self.repo;
+        let r = repo
+            .send(&repo.push(), Method::PATCH, &self.location, h, body)
+            .await?;
+        match r.status() {
+            StatusCode::ACCEPTED | StatusCode::NO_CONTENT | StatusCode::CREATED => {
+                self.location = location_or(&self.location, r.headers())?;
+                self.offset += len;
+                Ok(())
+            }
+            _ => Err(repo
+                .client
+                .status_error(&Method::PATCH, &self.location, r)
+                .await),
+        }
+    }
+
+    /// Commits the bytes sent as the blob `desc` describes (`PUT ?digest=`); the registry
+    /// checks the digest.
+    pub async fn finish(self, desc: &Descriptor) -> Result<()> {
+        if self.offset != desc.size {
+            return Err(Error::new(
+                ErrorKind::Input,
+                format!(
+                    "the upload holds {} bytes, the descriptor says {}",
+                    self.offset, desc.size
+                ),
+            ));
+        }
+        let put = with_digest(&self.location, &desc.digest);
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/octet-stream"),
+        );
+        let repo = self.repo;
+        let r = repo
+            .send(&repo.push(), Method::PUT, &put, h, Body::empty())
+            .await?;
+        let r = repo
+            .expect(r, &Method::PUT, &put, &[StatusCode::CREATED])
+            .await?;
+        check_blob_digest(&r, desc, &put)
+    }
+
+    /// Abandons the session (`DELETE <location>`), so the registry can drop what it holds.
+    pub async fn cancel(self) -> Result<()> {
+        let repo = self.repo;
+        let r = repo
+            .send(
+                &repo.push(),
+                Method::DELETE,
+                &self.location,
+                HeaderMap::new(),
+                Body::empty(),
+            )
+            .await?;
+        repo.expect(
+            r,
+            &Method::DELETE,
+            &self.location,
+            &[StatusCode::NO_CONTENT, StatusCode::OK, StatusCode::ACCEPTED],
+        )
+        .await
+        .map(drop)
+    }
+}
+
 /// The upload location a response gives, resolved against the request URL.
 fn location(url: &str, headers: &HeaderMap, method: &Method) -> Result<String> {
     let loc = headers

@@ -11,7 +11,7 @@ use oras_artifact::{
     CopyOptions, FileSpec, PullOptions, PushOptions, Remote, Target, copy, pull, push,
 };
 use oras_tests::fake::{FakeAuth, FakeRegistry};
-use oras_tests::server::FakeServer;
+use oras_tests::server::{FakeServer, ServerFault};
 
 use crate::TempDir;
 
@@ -238,4 +238,116 @@ async fn an_interrupted_push_can_be_run_again() {
         ));
     }
     assert_eq!(target.resolve("v1").await.unwrap(), pushed.manifest);
+}
+
+/// Pushes `file` as `tag` and returns the layer, recording which progress events its layer
+/// got: (started, skipped, finished, largest byte count).
+async fn push_recording(
+    target: &Remote,
+    file: &std::path::Path,
+    tag: &str,
+) -> (oras_artifact::oci::Descriptor, (bool, bool, bool, u64)) {
+    let seen = Arc::new(std::sync::Mutex::new((false, false, false, 0u64)));
+    let record = seen.clone();
+    let mut o = PushOptions::default();
+    o.artifact_type = Some("application/vnd.test".into());
+    o.tags = vec![tag.into()];
+    o.observer = Some(Arc::new(move |e: Event<'_>| {
+        let mut s = record.lock().unwrap();
+        match e {
+            Event::Started(d) if d.size > 1024 => s.0 = true,
+            Event::Skipped(d) if d.size > 1024 => s.1 = true,
+            Event::Finished(d) if d.size > 1024 => s.2 = true,
+            Event::Bytes(_, n) => s.3 = s.3.max(n),
+            _ => {}
+        }
+    }));
+    let pushed = push(target, &[FileSpec::named(file, "big.bin")], &o)
+        .await
+        .unwrap();
+    let events = *seen.lock().unwrap();
+    (pushed.layers[0].clone(), events)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_file_is_uploaded_while_it_is_hashed() {
+    let work = TempDir::new();
+    let registry = FakeRegistry::new(FakeAuth::None);
+    let server = FakeServer::start(registry.clone());
+    let target = remote(&server, "overlap/app");
+    let file = work.join("big");
+    let size = 70usize << 20;
+    write_file(&file, size, 7);
+
+    let (layer, (started, skipped, finished, bytes)) = push_recording(&target, &file, "v1").await;
+    let seen = registry.seen();
+    let patches: Vec<_> = seen.iter().filter(|s| s.method == "PATCH").collect();
+    assert_eq!(patches.len(), 1, "one PATCH carries the file: {seen:?}");
+    assert_eq!(patches[0].status, 202);
+    let commit = seen
+        .iter()
+        .find(|s| s.method == "PUT" && s.path.contains(&format!("digest={}", layer.digest)))
+        .expect("the session is committed under the digest hashed meanwhile");
+    assert_eq!(commit.status, 201);
+    assert_eq!(layer.size, size as u64);
+    assert!(started && finished && !skipped);
+    assert_eq!(bytes, size as u64, "progress counts every byte");
+    assert_eq!(registry.open_uploads(), 0);
+    let out = work.join("out");
+    pull(&target, "v1", &out, &PullOptions::default())
+        .await
+        .unwrap();
+    assert!(same_file(&file, &out.join("big.bin")));
+
+    // Pushed again: the registry has the blob, so the session opened while hashing is
+    // abandoned and nothing is committed.
+    registry.clear_seen();
+    let (again, (started, skipped, _, _)) = push_recording(&target, &file, "v2").await;
+    assert_eq!(again, layer);
+    assert!(skipped && !started);
+    let seen = registry.seen();
+    let layer_digest = format!("digest={}", layer.digest);
+    assert!(
+        !seen
+            .iter()
+            .any(|s| s.method == "PUT" && s.path.contains(&layer_digest)),
+        "{seen:?}"
+    );
+    assert!(
+        seen.iter().any(|s| s.method == "DELETE" && s.status == 204),
+        "{seen:?}"
+    );
+    assert_eq!(registry.open_uploads(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_overlapped_upload_falls_back_to_the_ordinary_one() {
+    let work = TempDir::new();
+    let registry = FakeRegistry::new(FakeAuth::None);
+    let server = FakeServer::start(registry.clone());
+    let target = remote(&server, "overlap/fallback");
+    let file = work.join("big");
+    write_file(&file, 65 << 20, 9);
+    server.fault(
+        "PATCH /v2/overlap/fallback/blobs/uploads/",
+        ServerFault::Status(
+            400,
+            vec![],
+            br#"{"errors":[{"code":"BLOB_UPLOAD_INVALID","message":"refused"}]}"#.to_vec(),
+        ),
+    );
+    let (layer, (_, _, finished, _)) = push_recording(&target, &file, "v1").await;
+    assert_eq!(server.pending_faults(), 0, "the PATCH met the fault");
+    assert!(finished);
+    assert!(registry.has_blob(layer.digest.as_ref()));
+    assert_eq!(
+        registry.open_uploads(),
+        0,
+        "the refused session was abandoned"
+    );
+    let out = work.join("out");
+    pull(&target, "v1", &out, &PullOptions::default())
+        .await
+        .unwrap();
+    assert!(same_file(&file, &out.join("big.bin")));
 }
