@@ -573,3 +573,61 @@ fn debug_logs_of_a_token_flow_hold_no_secret() {
         "no password in errors or logs"
     );
 }
+
+#[test]
+fn a_push_killed_part_way_can_be_run_again() {
+    use oras_tests::fake::{FakeAuth, FakeRegistry};
+    use oras_tests::server::{FakeServer, ServerFault};
+    let registry = FakeRegistry::new(FakeAuth::None);
+    let server = FakeServer::start(registry.clone());
+    let w = Work::new();
+    let names: Vec<String> = (0..4).map(|i| format!("part{i}.bin")).collect();
+    for (i, name) in names.iter().enumerate() {
+        let data: Vec<u8> = (0..300_000u32)
+            .map(|n| (n.wrapping_mul(31) ^ i as u32) as u8)
+            .collect();
+        std::fs::write(w.path(name), data).unwrap();
+    }
+    let reference = format!("{}/killed/app:v1", server.host());
+    let mut args = vec!["push", "--no-tty", reference.as_str()];
+    args.extend(names.iter().map(String::as_str));
+    // The first blob upload to be committed never gets an answer: the process is killed
+    // while it waits, with some uploads done and others not.
+    server.fault("PUT /v2/killed/app/blobs/uploads/", ServerFault::Stall);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_oras"))
+        .args(&args)
+        .current_dir(&w.0)
+        .env("DOCKER_CONFIG", w.0.join("docker"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while server.pending_faults() > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the push never reached a blob upload"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the push ended before it could be killed"
+        );
+        std::thread::yield_now();
+    }
+    child.kill().unwrap();
+    assert!(!child.wait().unwrap().success());
+    assert!(
+        w.run(&["resolve", &reference]).status.code() != Some(0),
+        "no manifest after the kill"
+    );
+
+    w.ok(&args);
+    w.ok(&["pull", "--no-tty", &reference, "-o", "out"]);
+    for name in &names {
+        assert_eq!(
+            std::fs::read(w.path(&format!("out/{name}"))).unwrap(),
+            std::fs::read(w.path(name)).unwrap(),
+            "{name}"
+        );
+    }
+}
