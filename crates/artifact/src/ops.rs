@@ -187,6 +187,20 @@ async fn hash_file(path: PathBuf) -> Result<(oras_oci::Digest, u64)> {
     .map_err(|e| Error::Input(format!("hashing task failed: {e}")))?
 }
 
+/// Uploads a file as `desc`, reporting the bytes as they go.
+async fn push_file_counting(
+    target: &dyn Target,
+    desc: &Descriptor,
+    source: &Path,
+    progress: &Progress,
+) -> Result<()> {
+    let wrap: Option<crate::target::StreamWrap> = progress.0.is_some().then(|| {
+        let (progress, desc) = (progress.clone(), desc.clone());
+        Arc::new(move |s| progress.counting(&desc, s)) as crate::target::StreamWrap
+    });
+    target.push_file(desc, source, wrap).await
+}
+
 /// Uploads one blob unless the target has it, reporting progress.
 async fn upload(
     target: &dyn Target,
@@ -199,11 +213,7 @@ async fn upload(
         return Ok(());
     }
     progress.emit(Event::Started(desc));
-    let wrap: Option<crate::target::StreamWrap> = progress.0.is_some().then(|| {
-        let (progress, desc) = (progress.clone(), desc.clone());
-        Arc::new(move |s| progress.counting(&desc, s)) as crate::target::StreamWrap
-    });
-    let r = target.push_file(desc, source, wrap).await;
+    let r = push_file_counting(target, desc, source, progress).await;
     match &r {
         Ok(()) => progress.emit(Event::Finished(desc)),
         Err(e) => progress.emit(Event::Failed(desc, &e.to_string())),
@@ -414,13 +424,7 @@ async fn push_overlapped(
     };
     let result = match committed {
         Ok(()) => Ok(()),
-        Err(_) => {
-            let wrap: Option<crate::target::StreamWrap> = progress.0.is_some().then(|| {
-                let (progress, desc) = (progress.clone(), desc.clone());
-                Arc::new(move |s| progress.counting(&desc, s)) as crate::target::StreamWrap
-            });
-            target.push_file(&desc, &f.path, wrap).await
-        }
+        Err(_) => push_file_counting(target, &desc, &f.path, progress).await,
     };
     match &result {
         Ok(()) => progress.emit(Event::Finished(&desc)),

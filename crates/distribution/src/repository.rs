@@ -815,18 +815,21 @@ impl Repository {
                 .max(1);
             self.upload_chunked(location, size, desc, body).await
         } else {
-            let mut h = HeaderMap::new();
-            h.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/octet-stream"),
-            );
-            let put = with_digest(&location, &desc.digest);
-            let r = self.send(&self.push(), Method::PUT, &put, h, body).await?;
-            let r = self
-                .expect(r, &Method::PUT, &put, &[StatusCode::CREATED])
-                .await?;
-            check_blob_digest(&r, desc, &put)
+            self.commit(&location, desc, body).await
         }
+    }
+
+    /// Ends an upload session: `PUT <location>?digest=` with the last bytes (if any); the
+    /// registry checks the digest, and so does this against `Docker-Content-Digest`.
+    async fn commit(&self, location: &str, desc: &Descriptor, body: Body) -> Result<()> {
+        let put = with_digest(location, &desc.digest);
+        let r = self
+            .send(&self.push(), Method::PUT, &put, octet_stream(None), body)
+            .await?;
+        let r = self
+            .expect(r, &Method::PUT, &put, &[StatusCode::CREATED])
+            .await?;
+        check_blob_digest(&r, desc, &put)
     }
 
     async fn upload_chunked(
@@ -875,19 +878,7 @@ impl Repository {
                 ),
             ));
         }
-        let put = with_digest(&location, &desc.digest);
-        let mut h = HeaderMap::new();
-        h.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/octet-stream"),
-        );
-        let r = self
-            .send(&self.push(), Method::PUT, &put, h, Body::empty())
-            .await?;
-        let r = self
-            .expect(r, &Method::PUT, &put, &[StatusCode::CREATED])
-            .await?;
-        check_blob_digest(&r, desc, &put)
+        self.commit(&location, desc, Body::empty()).await
     }
 
     /// Sends one chunk at `offset`; on 416 asks the registry how much it has and sends the
@@ -899,16 +890,7 @@ impl Repository {
             let part = chunk.slice(sent_from..);
             let start = offset + sent_from as u64;
             let end = start + part.len() as u64 - 1;
-            let mut h = HeaderMap::new();
-            h.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/octet-stream"),
-            );
-            h.insert(
-                header::CONTENT_RANGE,
-                HeaderValue::from_str(&format!("{start}-{end}"))
-                    .expect("digits are valid header text"),
-            );
+            let h = octet_stream(Some((start, end)));
             let r = self
                 .send(
                     &self.push(),
@@ -1031,15 +1013,7 @@ impl BlobUpload<'_> {
             return Ok(());
         }
         let (start, end) = (self.offset, self.offset + len - 1);
-        let mut h = HeaderMap::new();
-        h.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/octet-stream"),
-        );
-        h.insert(
-            header::CONTENT_RANGE,
-            HeaderValue::from_str(&format!("{start}-{end}")).expect("digits are valid header text"),
-        );
+        let h = octet_stream(Some((start, end)));
         let repo = self.repo;
         let r = repo
             .send(&repo.push(), Method::PATCH, &self.location, h, body)
@@ -1069,20 +1043,7 @@ impl BlobUpload<'_> {
                 ),
             ));
         }
-        let put = with_digest(&self.location, &desc.digest);
-        let mut h = HeaderMap::new();
-        h.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/octet-stream"),
-        );
-        let repo = self.repo;
-        let r = repo
-            .send(&repo.push(), Method::PUT, &put, h, Body::empty())
-            .await?;
-        let r = repo
-            .expect(r, &Method::PUT, &put, &[StatusCode::CREATED])
-            .await?;
-        check_blob_digest(&r, desc, &put)
+        self.repo.commit(&self.location, desc, Body::empty()).await
     }
 
     /// Abandons the session (`DELETE <location>`), so the registry can drop what it holds.
@@ -1128,6 +1089,23 @@ fn location_or(url: &str, headers: &HeaderMap) -> Result<String> {
     } else {
         Ok(url.to_owned())
     }
+}
+
+/// Headers of an upload request: the octet-stream content type, and the `Content-Range`
+/// (`start-end`, inclusive) of a PATCH.
+fn octet_stream(range: Option<(u64, u64)>) -> HeaderMap {
+    let mut h = HeaderMap::new();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    if let Some((start, end)) = range {
+        h.insert(
+            header::CONTENT_RANGE,
+            HeaderValue::from_str(&format!("{start}-{end}")).expect("digits are valid header text"),
+        );
+    }
+    h
 }
 
 /// `location` with `digest=` added to its query (never building the URL ourselves).
