@@ -312,7 +312,7 @@ impl Target for OciLayout {
                 // Verified, synced and written on a thread of its own while this task
                 // receives; the temporary file is removed if anything fails or the push is
                 // dropped (the writer then sees the stream end short).
-                crate::stream::write_verified(content, desc, &tmp, true, || {}).await?;
+                crate::stream::write_verified(content, desc, &tmp, false, true, || {}).await?;
                 tokio::fs::rename(&tmp, &path)
                     .await
                     .map_err(Error::io(&path))?;

@@ -799,9 +799,11 @@ async fn download(
     cancel: &Cancel,
 ) -> Result<Staged> {
     let stream = progress.counting(desc, target.fetch(desc).await?);
-    // Hashing and writing run on a thread of their own while this task receives. If the
-    // pull is dropped meanwhile, that thread removes the staging directory when it ends.
-    crate::stream::write_verified(stream, desc, at, false, cancel.enter()).await?;
+    // Writing (and hashing, unless the source verifies as it streams: then this task
+    // hashes while it receives) runs on a thread of its own. If the pull is dropped
+    // meanwhile, that thread removes the staging directory when it ends.
+    let verified = target.fetch_verifies();
+    crate::stream::write_verified(stream, desc, at, verified, false, cancel.enter()).await?;
     if desc.annotation(annotations::ORAS_CONTENT_UNPACK) != Some("true") {
         return Ok(Staged::File(at.to_owned()));
     }

@@ -178,15 +178,18 @@ impl Drop for RemoveOnDrop {
     }
 }
 
-/// Writes `stream` to a new file at `path`, verified against `desc`, overlapping the two
-/// halves of the work: this task receives chunks while a blocking thread hashes and writes
-/// them (a bounded channel of 16 chunks between them keeps memory flat). The file is
-/// synced when `sync`, and removed on any failure. `on_exit` runs on the thread when it is
-/// done, whether or not this future is still there to see it (cleanup after cancellation).
+/// Writes `stream` to a new file at `path`, verified against `desc` (unless `verified`:
+/// the stream's source checks it already), overlapping the two halves of the work: this
+/// task receives chunks while a blocking thread hashes and writes them (a bounded channel
+/// of 16 chunks between them keeps memory flat). The file is synced when `sync`, and
+/// removed on any failure, a stream error included. `on_exit` runs on the thread when it
+/// is done, whether or not this future is still there to see it (cleanup after
+/// cancellation).
 pub(crate) async fn write_verified(
     mut stream: ByteStream,
     desc: &Descriptor,
     path: &std::path::Path,
+    verified: bool,
     sync: bool,
     on_exit: impl FnOnce() + Send + 'static,
 ) -> Result<()> {
@@ -195,13 +198,19 @@ pub(crate) async fn write_verified(
     let writer = tokio::task::spawn_blocking(move || {
         let result = (|| {
             use std::io::Write;
-            let mut verifier = Verifier::for_descriptor(&d)?;
+            let mut verifier = (!verified)
+                .then(|| Verifier::for_descriptor(&d))
+                .transpose()?;
             let mut f = std::fs::File::create(&owned).map_err(Error::io(&owned))?;
             while let Some(chunk) = rx.blocking_recv() {
-                verifier.update(&chunk)?;
+                if let Some(v) = &mut verifier {
+                    v.update(&chunk)?;
+                }
                 f.write_all(&chunk).map_err(Error::io(&owned))?;
             }
-            verifier.finish()?;
+            if let Some(mut v) = verifier {
+                v.finish()?;
+            }
             if sync {
                 f.sync_all().map_err(Error::io(&owned))?;
             }

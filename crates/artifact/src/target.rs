@@ -76,6 +76,14 @@ pub trait Target: Send + Sync + fmt::Debug {
     fn as_remote(&self) -> Option<&Repository> {
         None
     }
+
+    /// Whether [`fetch`](Self::fetch) verifies what it hands out: a stream whose bytes do
+    /// not match the descriptor's size and digest ends in an error, never in a clean end.
+    /// A consumer may then skip hashing the bytes a second time. `false` unless a target
+    /// guarantees it.
+    fn fetch_verifies(&self) -> bool {
+        false
+    }
 }
 
 /// Wraps a content stream, for example to count bytes for progress.
@@ -224,6 +232,13 @@ impl Target for Remote {
 
     fn as_remote(&self) -> Option<&Repository> {
         Some(&self.repo)
+    }
+
+    /// Blobs stream through [`oras_distribution::BlobReader`], which checks size and digest
+    /// as the bytes pass; manifests are checked against their digest before they are
+    /// handed out.
+    fn fetch_verifies(&self) -> bool {
+        true
     }
 }
 

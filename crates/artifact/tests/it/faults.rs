@@ -351,3 +351,50 @@ async fn a_failed_overlapped_upload_falls_back_to_the_ordinary_one() {
         .unwrap();
     assert!(same_file(&file, &out.join("big.bin")));
 }
+
+#[tokio::test]
+async fn a_pull_from_a_registry_never_writes_corrupt_bytes() {
+    let work = TempDir::new();
+    let registry = FakeRegistry::new(FakeAuth::None);
+    let server = FakeServer::start(registry.clone());
+    let target = remote(&server, "corrupt/app");
+    let file = work.join("a");
+    write_file(&file, 300_000, 3);
+    let data = std::fs::read(&file).unwrap();
+    let mut o = PushOptions::default();
+    o.artifact_type = Some("application/vnd.test".into());
+    o.tags = vec!["v1".into()];
+    push(&target, &[FileSpec::named(&file, "a.bin")], &o)
+        .await
+        .unwrap();
+    let mut longer = data.clone();
+    longer.extend_from_slice(b"one byte too many");
+    let faults = [
+        ("flipped", ServerFault::Corrupt),
+        ("extended", ServerFault::Status(200, Vec::new(), longer)),
+    ];
+    for (what, fault) in faults {
+        server.fault("GET /v2/corrupt/app/blobs/", fault);
+        let out = work.join(what);
+        let err = pull(&target, "v1", &out, &PullOptions::default())
+            .await
+            .expect_err(what)
+            .to_string();
+        assert_eq!(server.pending_faults(), 0, "{what}: the fault was met");
+        assert!(
+            err.contains("digest") || err.contains("size") || err.contains("bytes"),
+            "{what}: {err}"
+        );
+        let left: Vec<_> = std::fs::read_dir(&out)
+            .map(|d| d.map(|e| e.unwrap().path()).collect())
+            .unwrap_or_default();
+        assert!(left.is_empty(), "{what}: nothing is written: {left:?}");
+    }
+    // Besides the source file, only the (empty) output directories: no staging left.
+    let mut leftovers: Vec<_> = std::fs::read_dir(work.join("."))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    leftovers.sort();
+    assert_eq!(leftovers, ["a", "extended", "flipped"]);
+}
