@@ -516,27 +516,32 @@ async fn push_inner(
         target.push_bytes(d, bytes.clone()).await?;
     }
     let manifest = packed.manifest.descriptor();
-    let first = target
-        .push(&manifest, once(packed.manifest.bytes().clone()))
-        .await;
-    if let Err(e) = first {
-        if !blob_unknown(&e) {
-            return Err(e);
+    // A registry can lose track of a blob this push checked or uploaded (distribution 2.8
+    // races when several pushes upload the same content at once, the empty config most
+    // often): then upload what it now lacks and send the manifest again, a bounded number
+    // of times.
+    let mut retries = 0;
+    loop {
+        let sent = target
+            .push(&manifest, once(packed.manifest.bytes().clone()))
+            .await;
+        match sent {
+            Ok(()) => break,
+            Err(e) if blob_unknown(&e) && retries < MANIFEST_RETRIES => retries += 1,
+            Err(e) => return Err(e),
         }
-        // The registry lost track of a blob this push checked or uploaded (concurrent
-        // uploads of the same content race in some registries): upload what it now lacks,
-        // then send the manifest once more.
+        // Only what is missing: re-uploading content other pushes are committing is what
+        // makes such registries lose track of it.
         for (d, path) in layers.iter().chain(config.iter()) {
             if !target.exists(d).await? {
                 target.push_file(d, path, None).await?;
             }
         }
         for (d, bytes) in &packed.blobs {
-            target.push_bytes(d, bytes.clone()).await?;
+            if !target.exists(d).await? {
+                target.push_bytes(d, bytes.clone()).await?;
+            }
         }
-        target
-            .push(&manifest, once(packed.manifest.bytes().clone()))
-            .await?;
     }
     for tag in &options.tags {
         target.tag(&manifest, tag).await?;
@@ -546,6 +551,9 @@ async fn push_inner(
         layers: layers.into_iter().map(|(d, _)| d).collect(),
     })
 }
+
+/// How many times a manifest refused for an unknown blob is sent again after the blobs.
+const MANIFEST_RETRIES: u32 = 3;
 
 /// Whether a registry refused a manifest because a blob it references is unknown.
 fn blob_unknown(e: &Error) -> bool {

@@ -398,3 +398,43 @@ async fn a_pull_from_a_registry_never_writes_corrupt_bytes() {
     leftovers.sort();
     assert_eq!(leftovers, ["a", "extended", "flipped"]);
 }
+
+#[tokio::test]
+async fn a_manifest_refused_for_a_lost_blob_is_sent_again_a_bounded_number_of_times() {
+    let work = TempDir::new();
+    let registry = FakeRegistry::new(FakeAuth::None);
+    let server = FakeServer::start(registry.clone());
+    let target = remote(&server, "lost/app");
+    let file = work.join("f");
+    write_file(&file, 10_000, 5);
+    let lost = || {
+        ServerFault::Status(
+            400,
+            vec![("content-type".into(), "application/json".into())],
+            br#"{"errors":[{"code":"MANIFEST_BLOB_UNKNOWN","message":"blob unknown to registry"}]}"#
+                .to_vec(),
+        )
+    };
+    let mut o = PushOptions::default();
+    o.artifact_type = Some("application/vnd.test".into());
+    o.tags = vec!["v1".into()];
+    // Refused three times, then accepted: the push completes.
+    for _ in 0..3 {
+        server.fault("PUT /v2/lost/app/manifests/", lost());
+    }
+    let pushed = push(&target, &[FileSpec::named(&file, "f")], &o)
+        .await
+        .unwrap();
+    assert_eq!(server.pending_faults(), 0);
+    assert_eq!(target.resolve("v1").await.unwrap(), pushed.manifest);
+    // Refused every time: the push ends with the registry's error after four attempts.
+    for _ in 0..5 {
+        server.fault("PUT /v2/lost/app/manifests/", lost());
+    }
+    o.tags = vec!["v2".into()];
+    let err = push(&target, &[FileSpec::named(&file, "f")], &o)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("MANIFEST_BLOB_UNKNOWN"), "{err}");
+    assert_eq!(server.pending_faults(), 1, "four attempts, not more");
+}
