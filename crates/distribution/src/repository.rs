@@ -566,20 +566,22 @@ impl Repository {
 
     pub(crate) async fn delete_manifest_only(&self, digest: &Digest) -> Result<()> {
         let url = self.url(&format!("manifests/{digest}"));
-        let scopes = Scopes::from_iter([Scope::repository(&self.name, [oras_auth::DELETE])]);
+        self.delete_at(&self.delete_scope(), &url).await
+    }
+
+    fn delete_scope(&self) -> Scopes {
+        Scopes::from_iter([Scope::repository(&self.name, [oras_auth::DELETE])])
+    }
+
+    /// `DELETE url`, accepting any of the success statuses registries answer it with.
+    async fn delete_at(&self, scopes: &Scopes, url: &str) -> Result<()> {
         let r = self
-            .send(
-                &scopes,
-                Method::DELETE,
-                &url,
-                HeaderMap::new(),
-                Body::empty(),
-            )
+            .send(scopes, Method::DELETE, url, HeaderMap::new(), Body::empty())
             .await?;
         self.expect(
             r,
             &Method::DELETE,
-            &url,
+            url,
             &[StatusCode::ACCEPTED, StatusCode::OK, StatusCode::NO_CONTENT],
         )
         .await
@@ -706,24 +708,7 @@ impl Repository {
     /// Deletes a blob.
     pub async fn delete_blob(&self, digest: &Digest) -> Result<()> {
         let url = self.url(&format!("blobs/{digest}"));
-        let scopes = Scopes::from_iter([Scope::repository(&self.name, [oras_auth::DELETE])]);
-        let r = self
-            .send(
-                &scopes,
-                Method::DELETE,
-                &url,
-                HeaderMap::new(),
-                Body::empty(),
-            )
-            .await?;
-        self.expect(
-            r,
-            &Method::DELETE,
-            &url,
-            &[StatusCode::ACCEPTED, StatusCode::OK, StatusCode::NO_CONTENT],
-        )
-        .await
-        .map(drop)
+        self.delete_at(&self.delete_scope(), &url).await
     }
 
     /// Pushes bytes as a blob; returns its descriptor.
@@ -741,6 +726,13 @@ impl Repository {
     /// Pushes a blob the descriptor describes, streaming `body`: one PUT for blobs up to
     /// the monolithic limit, PATCH chunks otherwise or when a chunk size is configured.
     pub async fn push_blob(&self, desc: &Descriptor, body: Body) -> Result<()> {
+        let (url, started) = self.open_upload().await?;
+        self.continue_upload(&url, &started, desc, body).await
+    }
+
+    /// Opens an upload session (`POST .../blobs/uploads/`): the request URL, and the
+    /// response's headers (owned: a borrowed response would make callers' futures !Send).
+    async fn open_upload(&self) -> Result<(String, HeaderMap)> {
         let url = self.url("blobs/uploads/");
         let r = self
             .send(
@@ -754,7 +746,7 @@ impl Repository {
         let r = self
             .expect(r, &Method::POST, &url, &[StatusCode::ACCEPTED])
             .await?;
-        self.continue_upload(&url, r.headers(), desc, body).await
+        Ok((url, r.headers().clone()))
     }
 
     /// Mounts a blob from another repository of the same registry. When the registry
@@ -978,20 +970,8 @@ pub struct BlobUpload<'r> {
 impl Repository {
     /// Opens an upload session (`POST /v2/<name>/blobs/uploads/`).
     pub async fn start_upload(&self) -> Result<BlobUpload<'_>> {
-        let url = self.url("blobs/uploads/");
-        let r = self
-            .send(
-                &self.push(),
-                Method::POST,
-                &url,
-                HeaderMap::new(),
-                Body::empty(),
-            )
-            .await?;
-        let r = self
-            .expect(r, &Method::POST, &url, &[StatusCode::ACCEPTED])
-            .await?;
-        let location = location(&url, r.headers(), &Method::POST)?;
+        let (url, started) = self.open_upload().await?;
+        let location = location(&url, &started, &Method::POST)?;
         Ok(BlobUpload {
             repo: self,
             location,
@@ -1048,24 +1028,7 @@ impl BlobUpload<'_> {
 
     /// Abandons the session (`DELETE <location>`), so the registry can drop what it holds.
     pub async fn cancel(self) -> Result<()> {
-        let repo = self.repo;
-        let r = repo
-            .send(
-                &repo.push(),
-                Method::DELETE,
-                &self.location,
-                HeaderMap::new(),
-                Body::empty(),
-            )
-            .await?;
-        repo.expect(
-            r,
-            &Method::DELETE,
-            &self.location,
-            &[StatusCode::NO_CONTENT, StatusCode::OK, StatusCode::ACCEPTED],
-        )
-        .await
-        .map(drop)
+        self.repo.delete_at(&self.repo.push(), &self.location).await
     }
 }
 
