@@ -415,6 +415,11 @@ async fn push_overlapped(
         }
         None => sending.await,
     };
+    if sent.is_ok() {
+        // Bytes that passed before the digest was known were not reported yet (all of
+        // them, when the upload finished first).
+        progress.emit(Event::Bytes(&desc, size));
+    }
     let committed = match sent {
         Ok(()) => up.finish(&desc).await,
         Err(e) => {
