@@ -12,6 +12,7 @@ use oras_oci::{
     Algorithm, Descriptor, Digest, Digester, Manifest, Platform, annotations, media_type,
 };
 use tokio::sync::Semaphore;
+use tracing::Instrument;
 
 use crate::archive::{UnpackLimits, pack_dir, unpack};
 use crate::exec::join_all;
@@ -229,6 +230,8 @@ pub async fn push(
     files: &[FileSpec],
     options: &PushOptions,
 ) -> Result<Pushed> {
+    let span = tracing::debug_span!("push", files = files.len());
+    async move {
     let progress = Progress(options.observer.clone());
     let mut titles = HashSet::new();
     for f in files {
@@ -246,6 +249,9 @@ pub async fn push(
     // Temporary archives go when this future ends, however it ends.
     let mut temps: Vec<RemoveOnDrop> = Vec::new();
     push_inner(target, files, options, &progress, &mut temps).await
+    }
+    .instrument(span)
+    .await
 }
 
 /// Describes one file or directory as a layer: hashes a file, packs a directory into a
@@ -667,6 +673,8 @@ pub async fn pull(
     out: &Path,
     options: &PullOptions,
 ) -> Result<Pulled> {
+    let span = tracing::debug_span!("pull", reference, out = %out.display());
+    async move {
     let progress = Progress(options.observer.clone());
     let mut desc = target.resolve(reference).await?;
     let mut manifest = fetch_manifest(target, &desc).await?;
@@ -753,6 +761,9 @@ pub async fn pull(
         manifest: root,
         files,
     })
+    }
+    .instrument(span)
+    .await
 }
 
 enum Staged {
@@ -971,30 +982,35 @@ pub async fn copy(
     dst_tag: Option<&str>,
     options: &CopyOptions,
 ) -> Result<Descriptor> {
-    let progress = Progress(options.observer.clone());
-    let mut root = src.resolve(src_ref).await?;
-    if options.platform.is_some() && media_type::is_index(&root.media_type) {
-        let index = fetch_manifest(src, &root).await?;
-        root = select_platform(src, &index, options.platform.as_ref()).await?;
+    let span = tracing::debug_span!("copy", reference = src_ref, tag = dst_tag);
+    async move {
+        let progress = Progress(options.observer.clone());
+        let mut root = src.resolve(src_ref).await?;
+        if options.platform.is_some() && media_type::is_index(&root.media_type) {
+            let index = fetch_manifest(src, &root).await?;
+            root = select_platform(src, &index, options.platform.as_ref()).await?;
+        }
+        let mut done = HashSet::new();
+        copy_graph(src, dst, &root, options, &progress, &mut done).await?;
+        if let Some(tag) = dst_tag {
+            dst.tag(&root, tag).await?;
+        }
+        if options.referrers_depth > 0 {
+            copy_referrers(
+                src,
+                dst,
+                &root,
+                options.referrers_depth,
+                options,
+                &progress,
+                &mut done,
+            )
+            .await?;
+        }
+        Ok(root)
     }
-    let mut done = HashSet::new();
-    copy_graph(src, dst, &root, options, &progress, &mut done).await?;
-    if let Some(tag) = dst_tag {
-        dst.tag(&root, tag).await?;
-    }
-    if options.referrers_depth > 0 {
-        copy_referrers(
-            src,
-            dst,
-            &root,
-            options.referrers_depth,
-            options,
-            &progress,
-            &mut done,
-        )
-        .await?;
-    }
-    Ok(root)
+    .instrument(span)
+    .await
 }
 
 fn copy_referrers<'a>(
@@ -1152,12 +1168,17 @@ pub async fn attach(
     artifact_type: &str,
     options: &PushOptions,
 ) -> Result<Pushed> {
-    let subject = target.resolve(subject_ref).await?;
-    let mut options = options.clone();
-    options.subject = Some(subject);
-    options.artifact_type = Some(artifact_type.to_owned());
-    options.tags.clear();
-    push(target, files, &options).await
+    let span = tracing::debug_span!("attach", subject = subject_ref, artifact_type);
+    async move {
+        let subject = target.resolve(subject_ref).await?;
+        let mut options = options.clone();
+        options.subject = Some(subject);
+        options.artifact_type = Some(artifact_type.to_owned());
+        options.tags.clear();
+        push(target, files, &options).await
+    }
+    .instrument(span)
+    .await
 }
 
 /// A manifest and the manifests that refer to it, recursively.
@@ -1177,8 +1198,13 @@ pub async fn discover(
     artifact_type: Option<&str>,
     depth: usize,
 ) -> Result<ReferrerTree> {
-    let root = target.resolve(reference).await?;
-    discover_node(target, root, artifact_type, depth).await
+    let span = tracing::debug_span!("discover", reference, depth);
+    async move {
+        let root = target.resolve(reference).await?;
+        discover_node(target, root, artifact_type, depth).await
+    }
+    .instrument(span)
+    .await
 }
 
 fn discover_node<'a>(

@@ -47,6 +47,7 @@ pub(crate) struct Progress(pub(crate) Option<Arc<dyn Observer>>);
 
 impl Progress {
     pub(crate) fn emit(&self, e: Event<'_>) {
+        log(e);
         if let Some(o) = &self.0 {
             o.event(e);
         }
@@ -76,6 +77,24 @@ impl Progress {
             }),
         }
     }
+}
+
+/// Tells a `tracing` subscriber what happened to each piece of content (at DEBUG; byte
+/// counts are left to progress observers).
+fn log(e: Event<'_>) {
+    let (what, d) = match e {
+        Event::Queued(d) => ("queued", d),
+        Event::Started(d) => ("started", d),
+        Event::Bytes(..) => return,
+        Event::Skipped(d) => ("already there, skipped", d),
+        Event::Mounted(d) => ("mounted", d),
+        Event::Finished(d) => ("done", d),
+        Event::Failed(d, why) => {
+            tracing::debug!(digest = %d.digest, size = d.size, "failed: {why}");
+            return;
+        }
+    };
+    tracing::debug!(digest = %d.digest, size = d.size, media_type = %d.media_type, "{what}");
 }
 
 struct Counting {

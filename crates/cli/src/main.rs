@@ -18,6 +18,7 @@ use oras_artifact::oci::{Descriptor, Digest, ImageIndex, Manifest, Platform, med
 use oras_artifact::{CopyOptions, FileSpec, PullOptions, PushOptions, ReferrerTree};
 use serde_json::{Value, json};
 
+mod log;
 mod progress;
 mod remote;
 
@@ -66,7 +67,9 @@ type Result<T, E = CliError> = std::result::Result<T, E>;
 struct Cli {
     #[command(subcommand)]
     command: Command,
-    /// Log every request and response (credentials redacted) to stderr
+    /// Log what happens to stderr: each operation, and every request and response with
+    /// its headers (credentials redacted). `ORAS_LOG` (e.g. `oras_artifact=debug`)
+    /// chooses what is logged instead
     #[arg(short = 'd', long, global = true)]
     debug: bool,
     /// Plain progress lines even on a terminal
@@ -415,6 +418,10 @@ struct LogoutArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(e) = log::init(cli.debug) {
+        eprintln!("Error: {e}");
+        return ExitCode::FAILURE;
+    }
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -435,7 +442,6 @@ fn main() -> ExitCode {
 }
 
 struct Ctx {
-    debug: bool,
     tty: bool,
     json: bool,
 }
@@ -448,7 +454,6 @@ fn print_json(v: &Value) {
 
 async fn run(cli: Cli) -> Result<()> {
     let ctx = Ctx {
-        debug: cli.debug,
         tty: is_tty(cli.no_tty),
         json: cli.format == Format::Json,
     };
@@ -463,7 +468,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Manifest(m) => manifest(&ctx, m).await,
         Command::Blob(b) => blob(&ctx, b).await,
         Command::Repo(r) => repo(&ctx, r).await,
-        Command::Login(a) => login(&ctx, a).await,
+        Command::Login(a) => login(a).await,
         Command::Logout(a) => logout(&ctx, a),
         Command::Version => {
             if ctx.json {
@@ -542,7 +547,7 @@ async fn push(ctx: &Ctx, a: PushArgs) -> Result<()> {
             .filter(|(_, t)| !t.contains('/'))
             .map_or(base.clone(), |(n, _)| format!("{n}:{}", tags[0]))
     };
-    let opened = open(&a.remote, &reference, ctx.debug).await?;
+    let opened = open(&a.remote, &reference).await?;
     let files = file_specs(&a.files)?;
     let mut o = PushOptions::default();
     if let Some(f) = &a.annotation_file {
@@ -616,7 +621,7 @@ fn reference_part(opened: &Opened, what: &str) -> Result<String> {
 }
 
 async fn pull(ctx: &Ctx, a: PullArgs) -> Result<()> {
-    let opened = open(&a.remote, &a.reference, ctx.debug).await?;
+    let opened = open(&a.remote, &a.reference).await?;
     let reference = reference_part(&opened, "pull")?;
     let mut o = PullOptions::default();
     o.platform = a
@@ -661,7 +666,7 @@ async fn pull(ctx: &Ctx, a: PullArgs) -> Result<()> {
 }
 
 async fn attach(ctx: &Ctx, a: AttachArgs) -> Result<()> {
-    let opened = open(&a.remote, &a.reference, ctx.debug).await?;
+    let opened = open(&a.remote, &a.reference).await?;
     let subject = reference_part(&opened, "attach")?;
     let files = file_specs(&a.files)?;
     let mut o = PushOptions::default();
@@ -718,7 +723,7 @@ fn print_tree(t: &ReferrerTree, indent: &str) {
 }
 
 async fn discover(ctx: &Ctx, a: DiscoverArgs) -> Result<()> {
-    let opened = open(&a.remote, &a.reference, ctx.debug).await?;
+    let opened = open(&a.remote, &a.reference).await?;
     let reference = reference_part(&opened, "discover")?;
     let tree = oras_artifact::discover(
         opened.target.as_ref(),
@@ -737,7 +742,7 @@ async fn discover(ctx: &Ctx, a: DiscoverArgs) -> Result<()> {
 }
 
 async fn copy(ctx: &Ctx, a: CopyArgs) -> Result<()> {
-    let from = open(&a.from_args.remote(&a.headers), &a.from, ctx.debug).await?;
+    let from = open(&a.from_args.remote(&a.headers), &a.from).await?;
     let src_ref = reference_part(&from, "copy")?;
     let to_remote = a.to_args.remote(&a.headers);
     let (to_base, mut tags) = if to_remote.oci_layout {
@@ -767,7 +772,7 @@ async fn copy(ctx: &Ctx, a: CopyArgs) -> Result<()> {
             None => to_base,
         }
     };
-    let to = open(&to_remote, &to_reference, ctx.debug).await?;
+    let to = open(&to_remote, &to_reference).await?;
     let mut o = CopyOptions::default();
     o.concurrency = a.concurrency;
     o.platform = a
@@ -813,7 +818,7 @@ async fn copy(ctx: &Ctx, a: CopyArgs) -> Result<()> {
 }
 
 async fn tag(ctx: &Ctx, a: TagArgs) -> Result<()> {
-    let opened = open(&a.remote, &a.reference, ctx.debug).await?;
+    let opened = open(&a.remote, &a.reference).await?;
     let reference = reference_part(&opened, "tag")?;
     let desc = opened.target.resolve(&reference).await?;
     for t in &a.tags {
@@ -834,7 +839,7 @@ async fn tag(ctx: &Ctx, a: TagArgs) -> Result<()> {
 }
 
 async fn resolve(ctx: &Ctx, a: ResolveArgs) -> Result<()> {
-    let opened = open(&a.remote, &a.reference, ctx.debug).await?;
+    let opened = open(&a.remote, &a.reference).await?;
     let reference = reference_part(&opened, "resolve")?;
     let desc = opened.target.resolve(&reference).await?;
     if ctx.json {
@@ -894,7 +899,7 @@ async fn manifest(ctx: &Ctx, m: ManifestCommand) -> Result<()> {
             pretty,
             remote,
         } => {
-            let opened = open(&remote, &reference, ctx.debug).await?;
+            let opened = open(&remote, &reference).await?;
             let r = reference_part(&opened, "manifest fetch")?;
             let desc = opened.target.resolve(&r).await?;
             if descriptor || ctx.json && output.is_none() {
@@ -939,7 +944,7 @@ async fn manifest(ctx: &Ctx, m: ManifestCommand) -> Result<()> {
             } else {
                 split_tags(&reference)
             };
-            let opened = open(&remote, &base, ctx.debug).await?;
+            let opened = open(&remote, &base).await?;
             let desc =
                 oras_artifact::push_manifest(opened.target.as_ref(), &manifest, None).await?;
             for t in &tags {
@@ -962,7 +967,7 @@ async fn manifest(ctx: &Ctx, m: ManifestCommand) -> Result<()> {
             force,
             remote,
         } => {
-            let opened = open(&remote, &reference, ctx.debug).await?;
+            let opened = open(&remote, &reference).await?;
             let r = reference_part(&opened, "manifest delete")?;
             let desc = opened.target.resolve(&r).await?;
             confirm(
@@ -985,7 +990,7 @@ async fn manifest(ctx: &Ctx, m: ManifestCommand) -> Result<()> {
             output,
             remote,
         } => {
-            let opened = open(&remote, &reference, ctx.debug).await?;
+            let opened = open(&remote, &reference).await?;
             let r = reference_part(&opened, "manifest fetch-config")?;
             let desc = opened.target.resolve(&r).await?;
             let manifest = oras_artifact::fetch_manifest(opened.target.as_ref(), &desc).await?;
@@ -1004,7 +1009,7 @@ async fn manifest(ctx: &Ctx, m: ManifestCommand) -> Result<()> {
             remote,
         }) => {
             let (base, tags) = split_tags(&reference);
-            let opened = open(&remote, &base, ctx.debug).await?;
+            let opened = open(&remote, &base).await?;
             let mut entries = Vec::new();
             for s in &sources {
                 let mut d = opened.target.resolve(s).await?;
@@ -1065,7 +1070,7 @@ async fn blob(ctx: &Ctx, b: BlobCommand) -> Result<()> {
             output,
             remote,
         } => {
-            let opened = open(&remote, &reference, ctx.debug).await?;
+            let opened = open(&remote, &reference).await?;
             let desc = blob_descriptor(&opened, blob_digest(&opened)?).await?;
             if output.as_os_str() == "-" {
                 let bytes = oras_artifact::fetch_blob(opened.target.as_ref(), &desc).await?;
@@ -1117,7 +1122,7 @@ async fn blob(ctx: &Ctx, b: BlobCommand) -> Result<()> {
             media_type,
             remote,
         } => {
-            let opened = open(&remote, &reference, ctx.debug).await?;
+            let opened = open(&remote, &reference).await?;
             let bytes = std::fs::read(&file)
                 .map_err(|e| CliError::new(format!("{}: {e}", file.display())))?;
             let desc =
@@ -1142,7 +1147,7 @@ async fn blob(ctx: &Ctx, b: BlobCommand) -> Result<()> {
             force,
             remote,
         } => {
-            let opened = open(&remote, &reference, ctx.debug).await?;
+            let opened = open(&remote, &reference).await?;
             let desc = blob_descriptor(&opened, blob_digest(&opened)?).await?;
             confirm(&format!("the blob {}", desc.digest), force)?;
             opened.target.delete(&desc).await?;
@@ -1177,7 +1182,7 @@ async fn repo(ctx: &Ctx, r: RepoCommand) -> Result<()> {
             last,
             remote,
         } => {
-            let client = remote::client(&remote, &registry, ctx.debug)?;
+            let client = remote::client(&remote, &registry)?;
             let mut all = client.registry(&registry).catalog(Some(1000)).await?;
             all.sort();
             after(all, last.as_deref())
@@ -1188,7 +1193,7 @@ async fn repo(ctx: &Ctx, r: RepoCommand) -> Result<()> {
             remote,
         } => {
             let mut all = if remote.oci_layout {
-                let opened = open(&remote, &reference, ctx.debug).await?;
+                let opened = open(&remote, &reference).await?;
                 let layout = opened.layout.expect("opened as a layout");
                 layout
                     .index()?
@@ -1202,7 +1207,7 @@ async fn repo(ctx: &Ctx, r: RepoCommand) -> Result<()> {
             } else {
                 let r = oras_artifact::reference::Reference::parse(&reference)
                     .map_err(|e| CliError::new(e.to_string()))?;
-                let client = remote::client(&remote, r.registry(), ctx.debug)?;
+                let client = remote::client(&remote, r.registry())?;
                 client.repository(&r).tags(Some(1000)).await?
             };
             all.sort();
@@ -1225,10 +1230,10 @@ fn config_path(explicit: Option<PathBuf>) -> Result<PathBuf> {
         .ok_or_else(|| CliError::new("cannot find the credentials file: set DOCKER_CONFIG or HOME, or pass --registry-config"))
 }
 
-async fn login(ctx: &Ctx, a: LoginArgs) -> Result<()> {
+async fn login(a: LoginArgs) -> Result<()> {
     let cred = remote::explicit_credential(&a.remote)?.ok_or_else(|| CliError::new("login needs credentials: --username and --password (or --password-stdin), or --identity-token"))?;
     // Check them against the registry before storing them.
-    let client = remote::client_with(&a.remote, &a.registry, ctx.debug, Some(cred.clone()), false)?;
+    let client = remote::client_with(&a.remote, &a.registry, Some(cred.clone()), false)?;
     client.registry(&a.registry).ping().await?;
     let path = config_path(a.remote.registry_config.clone())?;
     let mut config = oras_artifact::auth::store::DockerConfig::load(&path)

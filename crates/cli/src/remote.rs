@@ -10,8 +10,7 @@ use oras_artifact::auth::{
     Authenticator, ConfigFileStore, Credential, CredentialChain, Secret, StaticCredentials,
 };
 use oras_artifact::distribution::{
-    Body, BoxFuture, Client, ClientConfig, HyperOptions, HyperTransport, PlainHttp, ReferrersMode,
-    Repository, ResponseBody, Transport, TransportError,
+    Client, ClientConfig, HyperOptions, HyperTransport, PlainHttp, ReferrersMode, Repository,
 };
 use oras_artifact::reference::Reference;
 use oras_artifact::{OciLayout, Remote, Target};
@@ -185,11 +184,7 @@ pub(crate) fn split_tags(reference: &str) -> (String, Vec<String>) {
 }
 
 /// Opens the target a reference names.
-pub(crate) async fn open(
-    args: &RemoteArgs,
-    reference: &str,
-    debug: bool,
-) -> Result<Opened, CliError> {
+pub(crate) async fn open(args: &RemoteArgs, reference: &str) -> Result<Opened, CliError> {
     if args.oci_layout {
         let (dir, tag_or_digest) = split_layout(reference);
         let layout = OciLayout::open(&dir).map_err(CliError::from)?;
@@ -203,7 +198,7 @@ pub(crate) async fn open(
         });
     }
     let r = Reference::parse(reference).map_err(|e| CliError::new(format!("{e}")))?;
-    let client = client(args, r.registry(), debug)?;
+    let client = client(args, r.registry())?;
     let repo = client.repository(&r);
     Ok(Opened {
         target: Box::new(Remote::new(repo.clone())),
@@ -240,15 +235,14 @@ pub(crate) fn explicit_credential(args: &RemoteArgs) -> Result<Option<Credential
 }
 
 /// A client for `host` configured from the flags.
-pub(crate) fn client(args: &RemoteArgs, host: &str, debug: bool) -> Result<Client, CliError> {
-    client_with(args, host, debug, explicit_credential(args)?, true)
+pub(crate) fn client(args: &RemoteArgs, host: &str) -> Result<Client, CliError> {
+    client_with(args, host, explicit_credential(args)?, true)
 }
 
 /// A client whose credentials are `explicit` and, when `stored`, those of the config files.
 pub(crate) fn client_with(
     args: &RemoteArgs,
     host: &str,
-    debug: bool,
     explicit: Option<Credential>,
     stored: bool,
 ) -> Result<Client, CliError> {
@@ -306,61 +300,7 @@ pub(crate) fn client_with(
     let transport =
         HyperTransport::with_options(options).map_err(|e| CliError::new(e.to_string()))?;
     let auth = Authenticator::new(chain);
-    Ok(if debug {
-        Client::new(Logged(transport), auth, config)
-    } else {
-        Client::new(transport, auth, config)
-    })
-}
-
-/// A transport that logs each request and response line and its headers to stderr, with
-/// credentials redacted (`-d`).
-#[derive(Debug)]
-struct Logged<T>(T);
-
-const SECRET_HEADERS: &[&str] = &[
-    "authorization",
-    "proxy-authorization",
-    "cookie",
-    "set-cookie",
-];
-
-fn log_headers(prefix: &str, headers: &http::HeaderMap) {
-    for (k, v) in headers {
-        let shown = if SECRET_HEADERS.contains(&k.as_str()) {
-            "<redacted>"
-        } else {
-            v.to_str().unwrap_or("<binary>")
-        };
-        eprintln!("{prefix} {k}: {shown}");
-    }
-}
-
-impl<T: Transport> Transport for Logged<T> {
-    fn send(
-        &self,
-        request: http::Request<Body>,
-    ) -> BoxFuture<'static, Result<http::Response<ResponseBody>, TransportError>> {
-        let line = format!("{} {}", request.method(), request.uri());
-        eprintln!("> {line}");
-        log_headers(">", request.headers());
-        let sent = self.0.send(request);
-        Box::pin(async move {
-            let r = sent.await;
-            match &r {
-                Ok(resp) => {
-                    eprintln!("< {} {line}", resp.status());
-                    log_headers("<", resp.headers());
-                }
-                Err(e) => eprintln!("< error {line}: {e}"),
-            }
-            r
-        })
-    }
-
-    fn sleep(&self, duration: std::time::Duration) -> BoxFuture<'static, ()> {
-        self.0.sleep(duration)
-    }
+    Ok(Client::new(transport, auth, config))
 }
 
 /// Whether progress can be drawn (stderr is a terminal and not disabled).

@@ -13,6 +13,7 @@ use oras_auth::{Authenticator, Challenge, Origin, Scopes};
 use oras_reference::Reference;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::log;
 use crate::{Body, ReferrersMode, Registry, Repository, ResponseBody, Transport};
 
 /// Which registries are spoken to over plain HTTP.
@@ -415,11 +416,16 @@ impl Client {
                 )
             })?;
             let can_resend = replayable || template.is_some();
+            let shown = log::shown_url(&url, same_origin);
+            log::request(&method, shown, req.headers());
             let response = match self.inner.transport.send(req).await {
                 Ok(r) => r,
                 Err(e) => {
+                    log::failed(&method, shown, &e);
                     if e.is_retryable() && attempt < config.retry.max_retries && can_resend {
-                        self.inner.transport.sleep(self.backoff(attempt)).await;
+                        let wait = self.backoff(attempt);
+                        tracing::debug!(attempt = attempt + 1, "retrying in {wait:?}");
+                        self.inner.transport.sleep(wait).await;
                         attempt += 1;
                         continue;
                     }
@@ -432,8 +438,9 @@ impl Client {
                     ));
                 }
             };
-            self.warnings(target, response.headers());
             let status = response.status();
+            log::response(&method, shown, status, response.headers(), &target.base);
+            self.warnings(target, response.headers());
             if status == StatusCode::UNAUTHORIZED && same_origin && responded {
                 // Refused again with fresh credentials: say so, and what to do.
                 let hint = self.inner.auth.rejected(&origin.host).await;
@@ -446,6 +453,7 @@ impl Client {
                 let challenges = Challenge::from_headers(response.headers())
                     .map_err(|e| auth_failed(oras_auth::AuthError::Challenge(e), &url))?;
                 drop(response);
+                tracing::debug!(host = %origin.host, "the registry asks for credentials");
                 let header = self
                     .inner
                     .auth
@@ -467,6 +475,7 @@ impl Client {
                     |d| d.min(config.retry.max_retry_after),
                 );
                 drop(response);
+                tracing::debug!(attempt = attempt + 1, "retrying after {status} in {wait:?}");
                 self.inner.transport.sleep(wait).await;
                 attempt += 1;
                 continue;
@@ -499,6 +508,8 @@ impl Client {
                     )
                 })?;
                 redirects += 1;
+                let same = url.starts_with(&target.base);
+                tracing::debug!("redirected to {}", log::shown_url(&url, same));
                 continue;
             }
             return Ok(response);
@@ -512,7 +523,15 @@ impl Client {
         req: Request<Vec<u8>>,
     ) -> std::result::Result<Response<Vec<u8>>, crate::TransportError> {
         let req = req.map(Body::from);
-        let resp = self.inner.transport.send(req).await?;
+        let (method, url) = (req.method().clone(), req.uri().to_string());
+        log::request(&method, &url, req.headers());
+        let resp = self
+            .inner
+            .transport
+            .send(req)
+            .await
+            .inspect_err(|e| log::failed(&method, &url, e))?;
+        log::response(&method, &url, resp.status(), resp.headers(), "");
         let (parts, body) = resp.into_parts();
         let bytes = body
             .collect_truncated(oras_auth::token::TOKEN_RESPONSE_LIMIT + 1)

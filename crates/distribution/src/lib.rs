@@ -41,6 +41,7 @@ mod client;
 mod error;
 #[cfg(feature = "hyper")]
 mod hyper_transport;
+mod log;
 mod referrers;
 mod repository;
 mod transport;

@@ -5,7 +5,10 @@ use http::header::{self, HeaderMap, HeaderValue};
 use http::{Method, StatusCode};
 use oras_oci::{Descriptor, Digest, ImageIndex, Manifest, media_type};
 
+use tracing::Instrument;
+
 use crate::error::{Error, ErrorKind, Result};
+use crate::log::op_span;
 use crate::repository::{Repository, next_link};
 use crate::{Body, client::resolve};
 
@@ -66,27 +69,32 @@ impl Repository {
         subject: &Digest,
         artifact_type: Option<&str>,
     ) -> Result<Vec<Descriptor>> {
-        if self.referrers_api() != Some(false) {
-            match self.referrers_from_api(subject, artifact_type).await? {
-                Some(list) => return Ok(list),
-                None if self.client().config().referrers == ReferrersMode::Api => {
-                    return Err(Error::new(
-                        ErrorKind::Protocol,
-                        "the registry has no referrers API (404)",
-                    ));
+        let span = op_span!(self, "referrers", subject = %subject);
+        async move {
+            if self.referrers_api() != Some(false) {
+                match self.referrers_from_api(subject, artifact_type).await? {
+                    Some(list) => return Ok(list),
+                    None if self.client().config().referrers == ReferrersMode::Api => {
+                        return Err(Error::new(
+                            ErrorKind::Protocol,
+                            "the registry has no referrers API (404)",
+                        ));
+                    }
+                    None => {}
                 }
-                None => {}
             }
+            let mut list = self
+                .referrers_from_tag(subject)
+                .await?
+                .map(|(i, _)| i.manifests)
+                .unwrap_or_default();
+            if let Some(t) = artifact_type {
+                list.retain(|d| d.artifact_type.as_deref() == Some(t));
+            }
+            Ok(list)
         }
-        let mut list = self
-            .referrers_from_tag(subject)
-            .await?
-            .map(|(i, _)| i.manifests)
-            .unwrap_or_default();
-        if let Some(t) = artifact_type {
-            list.retain(|d| d.artifact_type.as_deref() == Some(t));
-        }
-        Ok(list)
+        .instrument(span)
+        .await
     }
 
     /// `Ok(None)` when the registry has no referrers API.

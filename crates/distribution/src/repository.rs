@@ -7,9 +7,11 @@ use oras_auth::{Scope, Scopes};
 use oras_oci::verify::{Verifier, VerifyError};
 use oras_oci::{Algorithm, Descriptor, Digest, Digester, Manifest, media_type};
 use serde::Deserialize;
+use tracing::Instrument;
 
 use crate::client::{DEFAULT_CHUNK_SIZE, Target, resolve};
 use crate::error::{Error, ErrorKind, Result};
+use crate::log::op_span;
 use crate::{Body, Client, ResponseBody};
 
 /// One-shot bodies up to this size are buffered so their upload can be retried.
@@ -334,46 +336,53 @@ impl Repository {
     /// The descriptor of a manifest by tag or digest (`HEAD`), without fetching it. Falls
     /// back to a `GET` when the registry does not send `Docker-Content-Digest`.
     pub async fn resolve(&self, reference: &str) -> Result<Descriptor> {
-        let url = self.url(&format!("manifests/{reference}"));
-        let r = self
-            .send(
-                &self.pull(),
-                Method::HEAD,
-                &url,
-                accept_manifests(),
-                Body::empty(),
-            )
-            .await?;
-        let r = self
-            .expect(r, &Method::HEAD, &url, &[StatusCode::OK])
-            .await?;
-        let h = r.headers();
-        let media = h
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(|v| media_type::essence(v).to_owned());
-        let size = h
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
-        match (content_digest(h), media, size) {
-            (Some(Ok(d)), Some(m), Some(size)) if !m.is_empty() => {
-                if reference.contains(':') && d.as_str() != reference {
-                    return Err(Error::new(
-                        ErrorKind::Protocol,
-                        format!("Docker-Content-Digest {d} does not match the requested digest"),
-                    )
-                    .with_request(&Method::HEAD, &url));
+        let span = op_span!(self, "resolve", reference = %reference);
+        async move {
+            let url = self.url(&format!("manifests/{reference}"));
+            let r = self
+                .send(
+                    &self.pull(),
+                    Method::HEAD,
+                    &url,
+                    accept_manifests(),
+                    Body::empty(),
+                )
+                .await?;
+            let r = self
+                .expect(r, &Method::HEAD, &url, &[StatusCode::OK])
+                .await?;
+            let h = r.headers();
+            let media = h
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| media_type::essence(v).to_owned());
+            let size = h
+                .get(header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok());
+            match (content_digest(h), media, size) {
+                (Some(Ok(d)), Some(m), Some(size)) if !m.is_empty() => {
+                    if reference.contains(':') && d.as_str() != reference {
+                        return Err(Error::new(
+                            ErrorKind::Protocol,
+                            format!(
+                                "Docker-Content-Digest {d} does not match the requested digest"
+                            ),
+                        )
+                        .with_request(&Method::HEAD, &url));
+                    }
+                    Ok(Descriptor::new(m, d, size))
                 }
-                Ok(Descriptor::new(m, d, size))
+                (Some(Err(e)), ..) => Err(Error::new(
+                    ErrorKind::Protocol,
+                    format!("invalid Docker-Content-Digest: {e}"),
+                )
+                .with_request(&Method::HEAD, &url)),
+                _ => Ok(self.fetch_manifest(reference).await?.descriptor()),
             }
-            (Some(Err(e)), ..) => Err(Error::new(
-                ErrorKind::Protocol,
-                format!("invalid Docker-Content-Digest: {e}"),
-            )
-            .with_request(&Method::HEAD, &url)),
-            _ => Ok(self.fetch_manifest(reference).await?.descriptor()),
         }
+        .instrument(span)
+        .await
     }
 
     /// Fetches a manifest by tag or digest: `Accept` offers every manifest type, the body
@@ -390,75 +399,80 @@ impl Repository {
         &self,
         reference: &str,
     ) -> Result<(Manifest, Option<String>)> {
-        let url = self.url(&format!("manifests/{reference}"));
-        let r = self
-            .send(
-                &self.pull(),
-                Method::GET,
-                &url,
-                accept_manifests(),
-                Body::empty(),
-            )
-            .await?;
-        let r = self
-            .expect(r, &Method::GET, &url, &[StatusCode::OK])
-            .await?;
-        let fail = |kind, msg: String| Error::new(kind, msg).with_request(&Method::GET, &url);
-        let limit = self.client.config().manifest_size_limit;
-        if let Some(len) = r
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok())
-            && len > limit as u64
-        {
-            return Err(fail(
-                ErrorKind::Manifest,
-                format!("manifest of {len} bytes exceeds the limit of {limit} bytes"),
-            ));
-        }
-        let content_type = r
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let header_digest = content_digest(r.headers());
-        let etag = r
-            .headers()
-            .get(header::ETAG)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let bytes = r
-            .into_body()
-            .collect_limited(limit)
-            .await
-            .map_err(|e| fail(ErrorKind::Manifest, format!("manifest: {e}")))?;
-        if let Ok(want) = Digest::parse(reference)
-            && !matches_digest(&want, &bytes)
-        {
-            return Err(fail(
-                ErrorKind::Verify,
-                format!("manifest does not match the requested digest {want}"),
-            ));
-        }
-        match header_digest {
-            Some(Ok(d)) if !matches_digest(&d, &bytes) => {
+        let span = op_span!(self, "fetch_manifest", reference = %reference);
+        async move {
+            let url = self.url(&format!("manifests/{reference}"));
+            let r = self
+                .send(
+                    &self.pull(),
+                    Method::GET,
+                    &url,
+                    accept_manifests(),
+                    Body::empty(),
+                )
+                .await?;
+            let r = self
+                .expect(r, &Method::GET, &url, &[StatusCode::OK])
+                .await?;
+            let fail = |kind, msg: String| Error::new(kind, msg).with_request(&Method::GET, &url);
+            let limit = self.client.config().manifest_size_limit;
+            if let Some(len) = r
+                .headers()
+                .get(header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok())
+                && len > limit as u64
+            {
+                return Err(fail(
+                    ErrorKind::Manifest,
+                    format!("manifest of {len} bytes exceeds the limit of {limit} bytes"),
+                ));
+            }
+            let content_type = r
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            let header_digest = content_digest(r.headers());
+            let etag = r
+                .headers()
+                .get(header::ETAG)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            let bytes = r
+                .into_body()
+                .collect_limited(limit)
+                .await
+                .map_err(|e| fail(ErrorKind::Manifest, format!("manifest: {e}")))?;
+            if let Ok(want) = Digest::parse(reference)
+                && !matches_digest(&want, &bytes)
+            {
                 return Err(fail(
                     ErrorKind::Verify,
-                    format!("manifest does not match its Docker-Content-Digest {d}"),
+                    format!("manifest does not match the requested digest {want}"),
                 ));
             }
-            Some(Err(e)) => {
-                return Err(fail(
-                    ErrorKind::Protocol,
-                    format!("invalid Docker-Content-Digest: {e}"),
-                ));
+            match header_digest {
+                Some(Ok(d)) if !matches_digest(&d, &bytes) => {
+                    return Err(fail(
+                        ErrorKind::Verify,
+                        format!("manifest does not match its Docker-Content-Digest {d}"),
+                    ));
+                }
+                Some(Err(e)) => {
+                    return Err(fail(
+                        ErrorKind::Protocol,
+                        format!("invalid Docker-Content-Digest: {e}"),
+                    ));
+                }
+                _ => {}
             }
-            _ => {}
+            let m = Manifest::parse_with_limit(bytes, content_type.as_deref(), limit)
+                .map_err(|e| fail(ErrorKind::Manifest, e.to_string()))?;
+            Ok((m, etag))
         }
-        let m = Manifest::parse_with_limit(bytes, content_type.as_deref(), limit)
-            .map_err(|e| fail(ErrorKind::Manifest, e.to_string()))?;
-        Ok((m, etag))
+        .instrument(span)
+        .await
     }
 
     /// Fetches the manifest a descriptor points to, checking its size and digest.
@@ -505,46 +519,54 @@ impl Repository {
         manifest: &Manifest,
         if_match: Option<&str>,
     ) -> Result<bool> {
-        let url = self.url(&format!("manifests/{reference}"));
-        let mut h = HeaderMap::new();
-        h.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_str(manifest.media_type())
-                .map_err(|e| Error::new(ErrorKind::Input, "invalid media type").with_source(e))?,
-        );
-        if let Some(etag) = if_match.and_then(|e| HeaderValue::from_str(e).ok()) {
-            h.insert(header::IF_MATCH, etag);
-        }
-        let r = self
-            .send(
-                &self.push(),
-                Method::PUT,
-                &url,
-                h,
-                Body::from_bytes(manifest.bytes().clone()),
-            )
-            .await?;
-        let r = self
-            .expect(
-                r,
-                &Method::PUT,
-                &url,
-                &[StatusCode::CREATED, StatusCode::OK, StatusCode::ACCEPTED],
-            )
-            .await?;
-        match content_digest(r.headers()) {
-            Some(Ok(d)) if d.algorithm() == Some(Algorithm::Sha256) && &d != manifest.digest() => {
-                Err(Error::new(
-                    ErrorKind::Protocol,
-                    format!(
-                        "registry stored the manifest as {d}, not {}",
-                        manifest.digest()
-                    ),
-                )
-                .with_request(&Method::PUT, &url))
+        let span = op_span!(self, "push_manifest", reference = %reference);
+        async move {
+            let url = self.url(&format!("manifests/{reference}"));
+            let mut h = HeaderMap::new();
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_str(manifest.media_type()).map_err(|e| {
+                    Error::new(ErrorKind::Input, "invalid media type").with_source(e)
+                })?,
+            );
+            if let Some(etag) = if_match.and_then(|e| HeaderValue::from_str(e).ok()) {
+                h.insert(header::IF_MATCH, etag);
             }
-            _ => Ok(r.headers().contains_key("oci-subject")),
+            let r = self
+                .send(
+                    &self.push(),
+                    Method::PUT,
+                    &url,
+                    h,
+                    Body::from_bytes(manifest.bytes().clone()),
+                )
+                .await?;
+            let r = self
+                .expect(
+                    r,
+                    &Method::PUT,
+                    &url,
+                    &[StatusCode::CREATED, StatusCode::OK, StatusCode::ACCEPTED],
+                )
+                .await?;
+            match content_digest(r.headers()) {
+                Some(Ok(d))
+                    if d.algorithm() == Some(Algorithm::Sha256) && &d != manifest.digest() =>
+                {
+                    Err(Error::new(
+                        ErrorKind::Protocol,
+                        format!(
+                            "registry stored the manifest as {d}, not {}",
+                            manifest.digest()
+                        ),
+                    )
+                    .with_request(&Method::PUT, &url))
+                }
+                _ => Ok(r.headers().contains_key("oci-subject")),
+            }
         }
+        .instrument(span)
+        .await
     }
 
     /// Tags the manifest `reference` (tag or digest) as `tag`: the same bytes, pushed under
@@ -565,8 +587,13 @@ impl Repository {
     }
 
     pub(crate) async fn delete_manifest_only(&self, digest: &Digest) -> Result<()> {
-        let url = self.url(&format!("manifests/{digest}"));
-        self.delete_at(&self.delete_scope(), &url).await
+        let span = op_span!(self, "delete_manifest", digest = %digest);
+        async move {
+            let url = self.url(&format!("manifests/{digest}"));
+            self.delete_at(&self.delete_scope(), &url).await
+        }
+        .instrument(span)
+        .await
     }
 
     fn delete_scope(&self) -> Scopes {
@@ -592,37 +619,47 @@ impl Repository {
 
     /// Every tag (following `Link` pages), `page_size` tags a page when given.
     pub async fn tags(&self, page_size: Option<usize>) -> Result<Vec<String>> {
-        let mut url = self.url("tags/list");
-        if let Some(n) = page_size {
-            url.push_str(&format!("?n={n}"));
+        let span = op_span!(self, "tags");
+        async move {
+            let mut url = self.url("tags/list");
+            if let Some(n) = page_size {
+                url.push_str(&format!("?n={n}"));
+            }
+            paginate(&self.client, &self.target, &self.pull(), url, "tags").await
         }
-        paginate(&self.client, &self.target, &self.pull(), url, "tags").await
+        .instrument(span)
+        .await
     }
 
     // ---- blobs ----
 
     /// The size of a blob if the repository has it (`HEAD`), `None` if not.
     pub async fn blob_exists(&self, digest: &Digest) -> Result<Option<u64>> {
-        let url = self.url(&format!("blobs/{digest}"));
-        let r = self
-            .send(
-                &self.pull(),
-                Method::HEAD,
-                &url,
-                HeaderMap::new(),
-                Body::empty(),
-            )
-            .await?;
-        match r.status() {
-            StatusCode::OK => Ok(r
-                .headers()
-                .get(header::CONTENT_LENGTH)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.parse().ok())
-                .or(Some(0))),
-            StatusCode::NOT_FOUND => Ok(None),
-            _ => Err(self.client.status_error(&Method::HEAD, &url, r).await),
+        let span = op_span!(self, "blob_exists", digest = %digest);
+        async move {
+            let url = self.url(&format!("blobs/{digest}"));
+            let r = self
+                .send(
+                    &self.pull(),
+                    Method::HEAD,
+                    &url,
+                    HeaderMap::new(),
+                    Body::empty(),
+                )
+                .await?;
+            match r.status() {
+                StatusCode::OK => Ok(r
+                    .headers()
+                    .get(header::CONTENT_LENGTH)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.parse().ok())
+                    .or(Some(0))),
+                StatusCode::NOT_FOUND => Ok(None),
+                _ => Err(self.client.status_error(&Method::HEAD, &url, r).await),
+            }
         }
+        .instrument(span)
+        .await
     }
 
     async fn open_blob(
@@ -676,22 +713,27 @@ impl Repository {
         verifier: Verifier,
         start: u64,
     ) -> Result<BlobReader> {
-        let (r, url) = self.open_blob(&desc.digest, start).await?;
-        let skip = if start > 0 && r.status() == StatusCode::OK {
-            start
-        } else {
-            0
-        };
-        Ok(BlobReader {
-            repo: self.clone(),
-            desc: desc.clone(),
-            body: r.into_body(),
-            verifier,
-            url,
-            skip,
-            resumes: 0,
-            done: false,
-        })
+        let span = op_span!(self, "fetch_blob", digest = %desc.digest, start);
+        async move {
+            let (r, url) = self.open_blob(&desc.digest, start).await?;
+            let skip = if start > 0 && r.status() == StatusCode::OK {
+                start
+            } else {
+                0
+            };
+            Ok(BlobReader {
+                repo: self.clone(),
+                desc: desc.clone(),
+                body: r.into_body(),
+                verifier,
+                url,
+                skip,
+                resumes: 0,
+                done: false,
+            })
+        }
+        .instrument(span)
+        .await
     }
 
     /// Fetches a small blob whole, verified.
@@ -707,8 +749,13 @@ impl Repository {
 
     /// Deletes a blob.
     pub async fn delete_blob(&self, digest: &Digest) -> Result<()> {
-        let url = self.url(&format!("blobs/{digest}"));
-        self.delete_at(&self.delete_scope(), &url).await
+        let span = op_span!(self, "delete_blob", digest = %digest);
+        async move {
+            let url = self.url(&format!("blobs/{digest}"));
+            self.delete_at(&self.delete_scope(), &url).await
+        }
+        .instrument(span)
+        .await
     }
 
     /// Pushes bytes as a blob; returns its descriptor.
@@ -726,8 +773,13 @@ impl Repository {
     /// Pushes a blob the descriptor describes, streaming `body`: one PUT for blobs up to
     /// the monolithic limit, PATCH chunks otherwise or when a chunk size is configured.
     pub async fn push_blob(&self, desc: &Descriptor, body: Body) -> Result<()> {
-        let (url, started) = self.open_upload().await?;
-        self.continue_upload(&url, &started, desc, body).await
+        let span = op_span!(self, "push_blob", digest = %desc.digest, size = desc.size);
+        async move {
+            let (url, started) = self.open_upload().await?;
+            self.continue_upload(&url, &started, desc, body).await
+        }
+        .instrument(span)
+        .await
     }
 
     /// Opens an upload session (`POST .../blobs/uploads/`): the request URL, and the
@@ -757,20 +809,25 @@ impl Repository {
         from: &str,
         body: impl FnOnce() -> Result<Body>,
     ) -> Result<Mounted> {
-        let url = self.url(&format!("blobs/uploads/?mount={}&from={from}", desc.digest));
-        let scopes = Scopes::for_mount(from, &self.name);
-        let r = self
-            .send(&scopes, Method::POST, &url, HeaderMap::new(), Body::empty())
-            .await?;
-        match r.status() {
-            StatusCode::CREATED => Ok(Mounted::Mounted),
-            StatusCode::ACCEPTED => {
-                self.continue_upload(&url, r.headers(), desc, body()?)
-                    .await?;
-                Ok(Mounted::Uploaded)
+        let span = op_span!(self, "mount_blob", digest = %desc.digest, from);
+        async move {
+            let url = self.url(&format!("blobs/uploads/?mount={}&from={from}", desc.digest));
+            let scopes = Scopes::for_mount(from, &self.name);
+            let r = self
+                .send(&scopes, Method::POST, &url, HeaderMap::new(), Body::empty())
+                .await?;
+            match r.status() {
+                StatusCode::CREATED => Ok(Mounted::Mounted),
+                StatusCode::ACCEPTED => {
+                    self.continue_upload(&url, r.headers(), desc, body()?)
+                        .await?;
+                    Ok(Mounted::Uploaded)
+                }
+                _ => Err(self.client.status_error(&Method::POST, &url, r).await),
             }
-            _ => Err(self.client.status_error(&Method::POST, &url, r).await),
         }
+        .instrument(span)
+        .await
     }
 
     async fn continue_upload(

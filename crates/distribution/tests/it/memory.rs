@@ -173,7 +173,11 @@ impl Transport for Memory {
             if let Some(Fault::Redirect) = fault {
                 let mut r = Response::new(ResponseBody::empty());
                 *r.status_mut() = StatusCode::TEMPORARY_REDIRECT;
-                let to = format!("http://storage.test{}", req.uri().path_and_query().unwrap());
+                // As a pre-signed storage URL does, it carries a signature in its query.
+                let to = format!(
+                    "http://storage.test{}?X-Amz-Signature=presigned-secret",
+                    req.uri().path()
+                );
                 r.headers_mut()
                     .insert(header::LOCATION, HeaderValue::from_str(&to).unwrap());
                 return Ok(r);
@@ -601,6 +605,74 @@ fn authorization_never_follows_a_redirect_to_another_origin() {
         vec![None],
         "the storage origin got no Authorization"
     );
+}
+
+#[test]
+fn the_log_names_each_operation_and_holds_no_secret() {
+    let memory = Memory::new(FakeAuth::Basic("u".into(), "p4ss".into()));
+    let c = client(
+        &memory,
+        StaticCredentials::new().with_any_host(Credential::basic("u", "p4ss")),
+        |_| {},
+    );
+    let r = repo(&c, "logged");
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer({
+            let log = log.clone();
+            move || Captured(log.clone())
+        })
+        .finish();
+    let d = tracing::subscriber::with_default(subscriber, || {
+        let d = block_on(r.push_blob_bytes("x/y", &b"logged"[..])).unwrap();
+        memory.shared.lock().unwrap().storage_authorization =
+            Some(oras_tests::fake::basic("u", "p4ss"));
+        memory.fault("GET /v2/logged/blobs/", Fault::Redirect);
+        assert_eq!(block_on(r.fetch_blob_bytes(&d)).unwrap(), &b"logged"[..]);
+        d
+    });
+    let log = String::from_utf8(log.lock().unwrap().clone()).unwrap();
+    let span = |op: &str| {
+        format!(
+            "{op}{{registry=registry.test repository=logged digest={}",
+            d.digest
+        )
+    };
+    for expected in [
+        span("push_blob"),
+        span("fetch_blob"),
+        "> POST http://registry.test/v2/logged/blobs/uploads/".to_owned(),
+        "< 401 Unauthorized".to_owned(),
+        "> authorization: <redacted>".to_owned(),
+        format!("> GET http://storage.test/v2/logged/blobs/{}\n", d.digest),
+    ] {
+        assert!(
+            log.contains(&expected),
+            "{expected:?} missing from the log:\n{log}"
+        );
+    }
+    // Neither the password, its Basic encoding, nor the storage URL's signature.
+    for secret in ["p4ss", "dTpwNHNz", "presigned-secret"] {
+        assert!(
+            !log.contains(secret),
+            "{secret} leaked into the log:\n{log}"
+        );
+    }
+}
+
+/// A `tracing` writer into a shared buffer.
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 #[test]
