@@ -6,8 +6,10 @@ const USAGE: &str = "\
 usage: cargo xtask <task>
 
 tasks:
-  ci                       every check CI runs: fmt, clippy, tests, docs, cargo-deny
+  ci                       every check CI runs: fmt, clippy, tests, examples, docs,
+                           cargo package, cargo-deny
   test                     the test suite (nextest and doctests) with real registries
+  examples                 run the crates' examples against real registries
   registry start|stop|status
                            real registries on 127.0.0.1 for the tests (state in
                            target/test-registries/state.json)
@@ -25,6 +27,7 @@ fn main() -> ExitCode {
     let result = match args.as_slice() {
         ["ci"] => ci(),
         ["test"] => with_registries(test),
+        ["examples"] => with_registries(examples),
         ["registry", "start"] => registry_start(),
         ["registry", "stop"] => oras_tests::stop()
             .map_err(|e| e.to_string())
@@ -102,7 +105,7 @@ fn ci() -> Result<(), String> {
         "-D",
         "warnings",
     ])?;
-    with_registries(test)?;
+    with_registries(|| test().and_then(|()| examples()))?;
     run(
         Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
             .args([
@@ -114,6 +117,18 @@ fn ci() -> Result<(), String> {
             ])
             .env("RUSTDOCFLAGS", "-D warnings"),
     )?;
+    // Every published crate packages and builds on its own, from its package alone.
+    cargo(&[
+        "package",
+        "--workspace",
+        "--locked",
+        "--exclude",
+        "oras-tests",
+        "--exclude",
+        "oras-bench",
+        "--exclude",
+        "xtask",
+    ])?;
     ensure_cargo_deny()?;
     // Advisories need the network; `cargo xtask advisories` checks them where there is one.
     cargo(&["deny", "--locked", "check", "bans", "licenses", "sources"])
@@ -146,8 +161,85 @@ fn test() -> Result<(), String> {
     ])
 }
 
+/// Runs the examples the guide points to against the running registries, as a reader
+/// would: push, pull, copy to a layout and back, progress, a custom transport and a custom
+/// credential provider; checks the bytes that come back.
+fn examples() -> Result<(), String> {
+    let r = oras_tests::status()
+        .map_err(|e| e.to_string())?
+        .ok_or("the registries are not running")?;
+    let work = oras_tests::workspace_root().join("target/examples-check");
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).map_err(|e| format!("{}: {e}", work.display()))?;
+    let readme = oras_tests::workspace_root().join("README.md");
+    std::fs::copy(&readme, work.join("README.md")).map_err(|e| e.to_string())?;
+    let anon = r.anonymous.host();
+    let example = |package: &str, name: &str, args: &[&str], env: &[(&str, &str)]| {
+        let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+        cmd.args([
+            "run",
+            "-q",
+            "--locked",
+            "-p",
+            package,
+            "--example",
+            name,
+            "--",
+        ])
+        .args(args)
+        .current_dir(&work)
+        // No credentials but the ones given here.
+        .env("DOCKER_CONFIG", &work)
+        .env("REGISTRY_AUTH_FILE", work.join("auth.json"));
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        run(&mut cmd)
+    };
+    let same = |a: &str, b: &str| -> Result<(), String> {
+        let read = |p: &str| std::fs::read(work.join(p)).map_err(|e| format!("{p}: {e}"));
+        if read(a)? == read(b)? {
+            Ok(())
+        } else {
+            Err(format!("{a} and {b} differ"))
+        }
+    };
+    let hello = format!("{anon}/examples/hello:v1");
+    let copied = format!("{anon}/examples/copied:v1");
+    example(
+        "oras-artifact",
+        "layout",
+        &["layout-demo", "README.md"],
+        &[],
+    )?;
+    same("README.md", "layout-demo/pulled/README.md")?;
+    example("oras-artifact", "push", &[&hello, "README.md"], &[])?;
+    example("oras-artifact", "pull", &[&hello, "pulled"], &[])?;
+    same("README.md", "pulled/README.md")?;
+    example("oras-artifact", "copy", &[&hello, "oci:mirror:v1"], &[])?;
+    example("oras-artifact", "copy", &["oci:mirror:v1", &copied], &[])?;
+    example("oras-artifact", "progress", &[&copied, "progress"], &[])?;
+    same("README.md", "progress/README.md")?;
+    let custom = format!("{anon}/examples/custom");
+    example("oras-distribution", "custom_transport", &[&custom], &[])?;
+    let basic = &r.basic;
+    let (user, password) = (
+        basic.username.as_deref().unwrap_or_default(),
+        basic.password.as_deref().unwrap_or_default(),
+    );
+    let creds = format!("{}/examples/creds", basic.host());
+    example(
+        "oras-distribution",
+        "custom_credentials",
+        &[&creds],
+        &[("REGISTRY_USER", user), ("REGISTRY_PASSWORD", password)],
+    )?;
+    eprintln!("==> examples ran against the registries");
+    Ok(())
+}
+
 /// Runs `f` with the test registries up; stops them afterwards if this call started them.
-fn with_registries(f: fn() -> Result<(), String>) -> Result<(), String> {
+fn with_registries(f: impl FnOnce() -> Result<(), String>) -> Result<(), String> {
     let already = oras_tests::status().map_err(|e| e.to_string())?.is_some();
     if !already {
         registry_start()?;

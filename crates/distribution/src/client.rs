@@ -191,6 +191,21 @@ fn is_localhost(host: &str) -> bool {
     matches!(name, "localhost" | "127.0.0.1" | "::1")
 }
 
+#[cfg(feature = "hyper")]
+impl Client {
+    /// The client most programs want: [`HyperTransport`](crate::HyperTransport) with its
+    /// default options, the credentials of docker's and the containers' config files and
+    /// their helpers ([`CredentialChain::standard`](oras_auth::CredentialChain::standard)),
+    /// and [`ClientConfig::default`]. Fails only when no root certificates can be loaded.
+    pub fn standard() -> std::result::Result<Self, crate::TransportError> {
+        Ok(Self::new(
+            crate::HyperTransport::new()?,
+            Authenticator::new(oras_auth::CredentialChain::standard()),
+            ClientConfig::default(),
+        ))
+    }
+}
+
 impl Client {
     /// A client over `transport`, authenticating with `auth`.
     pub fn new(transport: impl Transport, auth: Authenticator, config: ClientConfig) -> Self {
