@@ -65,6 +65,33 @@ pub use oras_distribution as distribution;
 pub use oras_oci as oci;
 pub use oras_reference as reference;
 
+/// The guide's pages (`docs/guide/`), so `cargo test --doc` compiles their Rust snippets
+/// and runs those that need no registry. Only built for doctests: the pages are outside
+/// the published package.
+#[cfg(doctest)]
+mod guide {
+    #[doc = include_str!("../../../docs/guide/getting-started.md")]
+    struct GettingStarted;
+    #[doc = include_str!("../../../docs/guide/authentication.md")]
+    struct Authentication;
+    #[doc = include_str!("../../../docs/guide/layouts.md")]
+    struct Layouts;
+    #[doc = include_str!("../../../docs/guide/copying.md")]
+    struct Copying;
+    #[doc = include_str!("../../../docs/guide/referrers.md")]
+    struct Referrers;
+    #[doc = include_str!("../../../docs/guide/platforms.md")]
+    struct Platforms;
+    #[doc = include_str!("../../../docs/guide/transport.md")]
+    struct Transport;
+    #[doc = include_str!("../../../docs/guide/progress.md")]
+    struct Progress;
+    #[doc = include_str!("../../../docs/guide/errors.md")]
+    struct Errors;
+    #[doc = include_str!("../../../docs/guide/migration.md")]
+    struct Migration;
+}
+
 /// Entry points for the fuzz targets; not part of the API.
 #[doc(hidden)]
 pub mod fuzzing {
