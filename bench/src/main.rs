@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use oras_artifact::auth::{Authenticator, StaticCredentials};
+use oras_artifact::auth::{Authenticator, Credential, StaticCredentials};
 use oras_artifact::distribution::{
     Body, ByteStream, Client, ClientConfig, HyperTransport, Transport,
 };
@@ -87,19 +87,54 @@ fn generate() -> Result<(), Error> {
     Ok(())
 }
 
-/// Runs a command under GNU time: (seconds, peak RSS in KiB).
-fn timed(cmd: &mut Command) -> Result<(f64, u64), Error> {
+/// One measured run of a command.
+#[derive(Clone, Copy, Default)]
+struct Sample {
+    /// Wall time.
+    secs: f64,
+    /// Peak RSS in KiB (0 when not measured).
+    rss: u64,
+    /// CPU time of the command (user + system).
+    cpu: f64,
+    /// CPU time the registries spent meanwhile.
+    registry_cpu: f64,
+}
+
+/// CPU seconds (user + system, all threads) a process has used, from `/proc` (whose
+/// clock ticks are USER_HZ, 100 per second on Linux).
+fn process_cpu(pid: u32) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0.0;
+    };
+    // Fields after the command name, which is in parentheses: state is the first, utime
+    // and stime the 12th and 13th.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<u64> = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    f.iter().sum::<u64>() as f64 / 100.0
+}
+
+/// Runs a command under GNU time (wall time, peak RSS, CPU) while reading the CPU time
+/// the registries (`registries`, their pids) spent.
+fn timed(cmd: &mut Command, registries: &[u32]) -> Result<Sample, Error> {
     let shown = format!("{cmd:?}");
     let mut wrapped = Command::new("/usr/bin/time");
     wrapped
         .arg("-f")
-        .arg("BENCH %e %M")
+        .arg("BENCH %e %M %U %S")
         .arg(cmd.get_program())
         .args(cmd.get_args());
     if let Some(d) = cmd.get_current_dir() {
         wrapped.current_dir(d);
     }
+    let registry_cpu = || registries.iter().map(|&p| process_cpu(p)).sum::<f64>();
+    let before = registry_cpu();
     let out = wrapped.output()?;
+    let registry_cpu = registry_cpu() - before;
     let err = String::from_utf8_lossy(&out.stderr);
     if !out.status.success() {
         return Err(format!("{shown} failed: {err}").into());
@@ -110,9 +145,16 @@ fn timed(cmd: &mut Command) -> Result<(f64, u64), Error> {
         .find(|l| l.starts_with("BENCH "))
         .ok_or("no timing line")?;
     let mut parts = line.split_whitespace().skip(1);
-    let secs: f64 = parts.next().ok_or("no time")?.parse()?;
-    let kib: u64 = parts.next().ok_or("no rss")?.parse()?;
-    Ok((secs, kib))
+    let mut next = || parts.next().ok_or("a short timing line");
+    let secs: f64 = next()?.parse()?;
+    let rss: u64 = next()?.parse()?;
+    let cpu: f64 = next()?.parse::<f64>()? + next()?.parse::<f64>()?;
+    Ok(Sample {
+        secs,
+        rss,
+        cpu,
+        registry_cpu,
+    })
 }
 
 fn oras_bin() -> PathBuf {
@@ -278,6 +320,7 @@ async fn put_floor(
     repo: &str,
     files: &[PathBuf],
     blobs: &[(Digest, u64)],
+    authorization: Option<http::HeaderValue>,
 ) -> Result<f64, Error> {
     let t = Arc::new(HyperTransport::new()?);
     let start = Instant::now();
@@ -288,15 +331,27 @@ async fn put_floor(
         .collect();
     let (base, repo) = (base.to_owned(), repo.to_owned());
     bounded(jobs.len(), PUSH_CONCURRENCY, |i| {
-        let (t, (file, digest, size), base, repo) =
-            (t.clone(), jobs[i].clone(), base.clone(), repo.clone());
+        let (t, (file, digest, size), base, repo, auth) = (
+            t.clone(),
+            jobs[i].clone(),
+            base.clone(),
+            repo.clone(),
+            authorization.clone(),
+        );
         async move {
+            let with_auth = |mut r: http::Request<Body>| {
+                if let Some(a) = &auth {
+                    r.headers_mut()
+                        .insert(http::header::AUTHORIZATION, a.clone());
+                }
+                r
+            };
             let post = t
-                .send(
+                .send(with_auth(
                     http::Request::post(format!("{base}/v2/{repo}/blobs/uploads/"))
                         .header("content-length", "0")
                         .body(Body::empty())?,
-                )
+                ))
                 .await?;
             let loc = post
                 .headers()
@@ -316,7 +371,7 @@ async fn put_floor(
                 .header("content-length", size)
                 .header("content-type", "application/octet-stream")
                 .body(Body::from_stream(stream, Some(size)))?;
-            let resp = t.send(put).await?;
+            let resp = t.send(with_auth(put)).await?;
             if resp.status() != 201 {
                 return Err(format!("PUT answered {}", resp.status()).into());
             }
@@ -328,19 +383,32 @@ async fn put_floor(
 }
 
 #[derive(Default)]
-struct Samples(BTreeMap<(String, String, String), Vec<(f64, u64)>>);
+struct Samples(BTreeMap<(String, String, String), Vec<Sample>>);
 
 impl Samples {
-    fn add(&mut self, scenario: &str, op: &str, mode: &str, secs: f64, rss: u64) {
+    fn add(&mut self, scenario: &str, op: &str, mode: &str, sample: Sample) {
         self.0
             .entry((scenario.into(), op.into(), mode.into()))
             .or_default()
-            .push((secs, rss));
+            .push(sample);
+    }
+
+    /// A floor: wall time only.
+    fn add_floor(&mut self, scenario: &str, op: &str, secs: f64) {
+        self.add(
+            scenario,
+            op,
+            "floor",
+            Sample {
+                secs,
+                ..Sample::default()
+            },
+        );
     }
 
     fn median(&self, scenario: &str, op: &str, mode: &str) -> Option<f64> {
         let v = self.0.get(&(scenario.into(), op.into(), mode.into()))?;
-        let mut t: Vec<f64> = v.iter().map(|s| s.0).collect();
+        let mut t: Vec<f64> = v.iter().map(|s| s.secs).collect();
         t.sort_by(f64::total_cmp);
         Some(t[t.len() / 2])
     }
@@ -365,6 +433,7 @@ async fn measure(regs: &oras_tests::Registries, samples: &mut Samples) -> Result
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp)?;
     let me = std::env::current_exe()?;
+    let pids: Vec<u32> = regs.all().iter().map(|r| r.pid).collect();
     for (scenario, _, _) in scenarios() {
         let files = files_of(scenario);
         let names: Vec<String> = files
@@ -376,100 +445,131 @@ async fn measure(regs: &oras_tests::Registries, samples: &mut Samples) -> Result
             .filter_map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned()))
             .collect();
         let (hash, blobs) = hash_floor(&files)?;
-        samples.add(scenario, "hash", "floor", hash, 0);
+        samples.add_floor(scenario, "hash", hash);
         let put = put_floor(
             &regs.anonymous.base_url(),
             &format!("floor/{scenario}"),
             &files,
             &blobs,
+            None,
         )
         .await?;
-        samples.add(scenario, "put", "floor", put, 0);
+        samples.add_floor(scenario, "put", put);
+        if scenario != "mid" {
+            // The copy between registries writes to the basic-auth registry, which checks
+            // a bcrypt password on every request: its floor is a put there, with the same
+            // credentials.
+            let basic = Credential::basic(user.clone(), password.clone()).basic_header();
+            let put = put_floor(
+                &regs.basic.base_url(),
+                &format!("floor/{scenario}"),
+                &files,
+                &blobs,
+                basic,
+            )
+            .await?;
+            samples.add_floor(scenario, "put-auth", put);
+        }
         let get = get_floor(
             &regs.anonymous.base_url(),
             &format!("floor/{scenario}"),
             &blobs,
         )
         .await?;
-        samples.add(scenario, "get", "floor", get, 0);
+        samples.add_floor(scenario, "get", get);
 
         let cli_ref = format!("{a}/cli/{scenario}:v1");
-        let (s, m) = timed(
+        let t = timed(
             Command::new(oras_bin())
                 .args(["push", "--no-tty", &cli_ref])
                 .args(&rel)
                 .current_dir(data_dir(scenario)),
+            &pids,
         )?;
-        samples.add(scenario, "push", "cli", s, m);
+        samples.add(scenario, "push", "cli", t);
         let out = tmp.join(format!("cli-pull-{scenario}"));
-        let (s, m) = timed(
+        let t = timed(
             Command::new(oras_bin())
                 .args(["pull", "--no-tty", &cli_ref, "-o"])
                 .arg(&out),
+            &pids,
         )?;
-        samples.add(scenario, "pull", "cli", s, m);
+        samples.add(scenario, "pull", "cli", t);
         std::fs::remove_dir_all(&out)?;
 
         let lib_ref = format!("{a}/lib/{scenario}");
-        let (s, m) = timed(
+        let t = timed(
             Command::new(&me)
                 .args(["lib", "push", &format!("{lib_ref}:v1")])
                 .args(&names),
+            &pids,
         )?;
-        samples.add(scenario, "push", "lib", s, m);
+        samples.add(scenario, "push", "lib", t);
         let out = tmp.join(format!("lib-pull-{scenario}"));
-        let (s, m) = timed(
+        let t = timed(
             Command::new(&me)
                 .args(["lib", "pull", &format!("{lib_ref}:v1")])
                 .arg(&out),
+            &pids,
         )?;
-        samples.add(scenario, "pull", "lib", s, m);
+        samples.add(scenario, "pull", "lib", t);
         std::fs::remove_dir_all(&out)?;
 
         if scenario == "mid" {
             continue;
         }
         // Copies: two repositories of one registry (mount), two registries, to a layout.
-        let (s, m) = timed(Command::new(oras_bin()).args([
-            "cp",
-            "--no-tty",
-            &cli_ref,
-            &format!("{a}/cli-mounted/{scenario}:v1"),
-        ]))?;
-        samples.add(scenario, "copy-mount", "cli", s, m);
-        let (s, m) = timed(Command::new(oras_bin()).args([
-            "cp",
-            "--no-tty",
-            &cli_ref,
-            &format!("{b}/cli-copied/{scenario}:v1"),
-            "--to-username",
-            &user,
-            "--to-password",
-            &password,
-        ]))?;
-        samples.add(scenario, "copy-registries", "cli", s, m);
+        let t = timed(
+            Command::new(oras_bin()).args([
+                "cp",
+                "--no-tty",
+                &cli_ref,
+                &format!("{a}/cli-mounted/{scenario}:v1"),
+            ]),
+            &pids,
+        )?;
+        samples.add(scenario, "copy-mount", "cli", t);
+        let t = timed(
+            Command::new(oras_bin()).args([
+                "cp",
+                "--no-tty",
+                &cli_ref,
+                &format!("{b}/cli-copied/{scenario}:v1"),
+                "--to-username",
+                &user,
+                "--to-password",
+                &password,
+            ]),
+            &pids,
+        )?;
+        samples.add(scenario, "copy-registries", "cli", t);
         let layout = tmp.join(format!("cli-layout-{scenario}"));
-        let (s, m) = timed(
+        let t = timed(
             Command::new(oras_bin())
                 .args(["cp", "--no-tty", &cli_ref, "--to-oci-layout"])
                 .arg(format!("{}:v1", layout.display())),
+            &pids,
         )?;
-        samples.add(scenario, "copy-layout", "cli", s, m);
+        samples.add(scenario, "copy-layout", "cli", t);
         std::fs::remove_dir_all(&layout)?;
-        let (s, m) = timed(Command::new(&me).args([
-            "lib",
-            "copy",
-            &format!("{lib_ref}:v1"),
-            &format!("{a}/lib-mounted/{scenario}:v1"),
-        ]))?;
-        samples.add(scenario, "copy-mount", "lib", s, m);
+        let t = timed(
+            Command::new(&me).args([
+                "lib",
+                "copy",
+                &format!("{lib_ref}:v1"),
+                &format!("{a}/lib-mounted/{scenario}:v1"),
+            ]),
+            &pids,
+        )?;
+        samples.add(scenario, "copy-mount", "lib", t);
         let layout = tmp.join(format!("lib-layout-{scenario}"));
-        let (s, m) = timed(
+        let t = timed(
             Command::new(&me)
                 .args(["lib", "copy-layout", &format!("{lib_ref}:v1")])
                 .arg(&layout),
+            &pids,
         )?;
-        samples.add(scenario, "copy-layout", "lib", s, m);
+        samples.add(scenario, "copy-layout", "lib", t);
         std::fs::remove_dir_all(&layout)?;
     }
     let _ = std::fs::remove_dir_all(&tmp);
@@ -479,14 +579,34 @@ async fn measure(regs: &oras_tests::Registries, samples: &mut Samples) -> Result
 fn report(samples: &Samples, runs: usize) -> Value {
     let mut rows = Vec::new();
     println!(
-        "{:<6} {:<16} {:<6} {:>9} {:>17} {:>10} {:>9} {:>7}",
-        "data", "operation", "via", "median s", "spread s", "MB/s", "peak MiB", "ratio"
+        "{:<6} {:<16} {:<6} {:>9} {:>17} {:>10} {:>9} {:>7} {:>7} {:>7} {:>6}",
+        "data",
+        "operation",
+        "via",
+        "median s",
+        "spread s",
+        "MB/s",
+        "peak MiB",
+        "ratio",
+        "cpu s",
+        "reg cpu",
+        "busy"
     );
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get) as f64;
     for ((scenario, op, mode), v) in &samples.0 {
-        let mut t: Vec<f64> = v.iter().map(|s| s.0).collect();
+        let mut t: Vec<f64> = v.iter().map(|s| s.secs).collect();
         t.sort_by(f64::total_cmp);
         let median = t[t.len() / 2];
-        let peak = v.iter().map(|s| s.1).max().unwrap_or(0);
+        let peak = v.iter().map(|s| s.rss).max().unwrap_or(0);
+        // CPU of the median run: the client's, the registries', and how busy that kept
+        // the machine's cores (near 100 %: the run was CPU-bound here).
+        let at_median = v
+            .iter()
+            .find(|s| s.secs == median)
+            .copied()
+            .unwrap_or_default();
+        let measured = peak > 0;
+        let busy = (at_median.cpu + at_median.registry_cpu) / (median * cores);
         let bytes: u64 = scenarios()
             .iter()
             .find(|s| s.0 == scenario)
@@ -508,7 +628,9 @@ fn report(samples: &Samples, runs: usize) -> Value {
             }
             "copy-registries" => match (
                 samples.median(scenario, "get", "floor"),
-                samples.median(scenario, "put", "floor"),
+                samples
+                    .median(scenario, "put-auth", "floor")
+                    .or_else(|| samples.median(scenario, "put", "floor")),
             ) {
                 (Some(g), Some(p)) => Some(g + p),
                 _ => None,
@@ -518,19 +640,37 @@ fn report(samples: &Samples, runs: usize) -> Value {
         let ratio = floor.map(|f| median / f);
         let mb_s = bytes as f64 / 1e6 / median;
         println!(
-            "{scenario:<6} {op:<16} {mode:<6} {median:>9.2} {:>17} {mb_s:>10.0} {:>9} {:>7}",
+            "{scenario:<6} {op:<16} {mode:<6} {median:>9.2} {:>17} {mb_s:>10.0} {:>9} {:>7} {:>7} {:>7} {:>6}",
             format!("{:.2}-{:.2}", t[0], t[t.len() - 1]),
             if peak > 0 {
                 format!("{:.1}", peak as f64 / 1024.0)
             } else {
                 "-".into()
             },
-            ratio.map_or_else(|| "-".into(), |r| format!("{r:.2}"))
+            ratio.map_or_else(|| "-".into(), |r| format!("{r:.2}")),
+            if measured {
+                format!("{:.2}", at_median.cpu)
+            } else {
+                "-".into()
+            },
+            if measured {
+                format!("{:.2}", at_median.registry_cpu)
+            } else {
+                "-".into()
+            },
+            if measured {
+                format!("{:.0}%", busy * 100.0)
+            } else {
+                "-".into()
+            },
         );
         rows.push(json!({
             "data": scenario, "operation": op, "via": mode, "runs": t.len(),
             "median_s": median, "min_s": t[0], "max_s": t[t.len() - 1],
             "mb_per_s": mb_s, "peak_rss_kib": (peak > 0).then_some(peak), "ratio_to_floor": ratio,
+            "cpu_s": measured.then_some(at_median.cpu),
+            "registry_cpu_s": measured.then_some(at_median.registry_cpu),
+            "busy": measured.then_some(busy),
         }));
     }
     json!({"runs": runs, "results": rows})

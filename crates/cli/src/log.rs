@@ -4,8 +4,10 @@ use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
-/// What `-d` shows: everything the oras crates emit, down to request and response headers.
-const DEBUG: &str = "oras=trace,oras_reference=trace,oras_oci=trace,oras_auth=trace,oras_distribution=trace,oras_artifact=trace";
+/// What `-d` shows: everything the oras crates emit (a target matches every target it
+/// is a prefix of: `oras_distribution::http`, `oras_artifact::ops`, ...), down to request
+/// and response headers.
+const DEBUG: &str = "oras=trace";
 
 /// Installs the subscriber: `ORAS_LOG` (`target=level,...`) when set, else the `-d` set
 /// when `debug`, else nothing (the libraries' events then cost next to nothing).
