@@ -1155,6 +1155,27 @@ async fn copy_blob_once(
         }
         return Ok(());
     }
+    if let (Some(s), Some(d)) = (src.as_remote(), dst.as_remote()) {
+        // Registry to registry: a body that reopens by fetching the blob again. Being
+        // replayable, it goes up in one streaming PUT, receiving and sending at once,
+        // where a one-shot stream would be cut into chunks each held until the registry
+        // took it; a retry of the PUT reads the source again.
+        let (repo, source, progress) = (s.clone(), desc.clone(), progress.clone());
+        let body = Body::reopenable(Some(desc.size), move || {
+            let (repo, fetched) = (repo.clone(), source.clone());
+            let stream = crate::stream::lazy(async move {
+                let reader = repo
+                    .fetch_blob(&fetched)
+                    .await
+                    .map_err(|e| Box::new(e) as BoxError)?;
+                Ok(crate::stream::blob_stream(reader))
+            });
+            Ok(progress.counting(&source, stream))
+        })
+        .map_err(Error::Stream)?;
+        d.push_blob(desc, body).await?;
+        return Ok(());
+    }
     let stream = progress.counting(desc, src.fetch(desc).await?);
     dst.push(desc, stream).await
 }

@@ -321,6 +321,63 @@ async fn a_large_file_is_uploaded_while_it_is_hashed() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_copy_between_registries_streams_a_blob_in_one_put_and_rereads_the_source_to_retry() {
+    let work = TempDir::new();
+    let (src_registry, dst_registry) = (
+        FakeRegistry::new(FakeAuth::None),
+        FakeRegistry::new(FakeAuth::None),
+    );
+    let (src_server, dst_server) = (
+        FakeServer::start(src_registry.clone()),
+        FakeServer::start(dst_registry.clone()),
+    );
+    let src = remote(&src_server, "copy/src");
+    let dst = remote(&dst_server, "copy/dst");
+    let file = work.join("blob");
+    // Above the sizes a one-shot body would be buffered (4 MiB) or chunked (8 MiB) at.
+    write_file(&file, 20 << 20, 11);
+    let (layer, _) = push_recording(&src, &file, "v1").await;
+
+    // The destination has the (empty) config already, so the one blob upload is the
+    // layer's, and its first PUT loses its connection.
+    dst.repository()
+        .push_blob_bytes("application/vnd.oci.empty.v1+json", &b"{}"[..])
+        .await
+        .unwrap();
+    dst_server.fault("PUT /v2/copy/dst/blobs/uploads/", ServerFault::Reset);
+    src_registry.clear_seen();
+    copy(&src, "v1", &dst, Some("v1"), &CopyOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(dst_server.pending_faults(), 0, "the PUT met the fault");
+
+    let blob_path = format!("/blobs/{}", layer.digest);
+    let reads = src_registry
+        .seen()
+        .iter()
+        .filter(|s| s.method == "GET" && s.path.ends_with(&blob_path))
+        .count();
+    assert_eq!(reads, 2, "the retry read the blob from the source again");
+    let seen = dst_registry.seen();
+    assert!(
+        !seen.iter().any(|s| s.method == "PATCH"),
+        "no chunks: the blob went up in one PUT: {seen:?}"
+    );
+    let layer_digest = format!("digest={}", layer.digest);
+    assert_eq!(
+        seen.iter()
+            .filter(|s| s.method == "PUT" && s.path.contains(&layer_digest) && s.status == 201)
+            .count(),
+        1
+    );
+    let out = work.join("out");
+    pull(&dst, "v1", &out, &PullOptions::default())
+        .await
+        .unwrap();
+    assert!(same_file(&file, &out.join("big.bin")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_overlapped_upload_falls_back_to_the_ordinary_one() {
     let work = TempDir::new();
     let registry = FakeRegistry::new(FakeAuth::None);
