@@ -536,20 +536,26 @@ async fn push_inner(
         let sent = target
             .push(&manifest, once(packed.manifest.bytes().clone()))
             .await;
-        match sent {
+        let named = match sent {
             Ok(()) => break,
-            Err(e) if blob_unknown(&e) && retries < MANIFEST_RETRIES => retries += 1,
+            Err(e) if blob_unknown(&e) && retries < MANIFEST_RETRIES => {
+                retries += 1;
+                unknown_blobs(&e)
+            }
             Err(e) => return Err(e),
-        }
-        // Only what is missing: re-uploading content other pushes are committing is what
-        // makes such registries lose track of it.
+        };
+        // What the refusal names, and what is missing otherwise: re-uploading content
+        // other pushes are committing is what makes such registries lose track of it, but
+        // a blob the registry names as unknown is uploaded again even when a HEAD finds it
+        // (distribution 2.8 can answer the HEAD from a link whose content it then refuses).
+        let wanted = |d: &Descriptor| named.iter().any(|n| n == d.digest.as_str());
         for (d, path) in layers.iter().chain(config.iter()) {
-            if !target.exists(d).await? {
+            if wanted(d) || !target.exists(d).await? {
                 target.push_file(d, path, None).await?;
             }
         }
         for (d, bytes) in &packed.blobs {
-            if !target.exists(d).await? {
+            if wanted(d) || !target.exists(d).await? {
                 target.push_bytes(d, bytes.clone()).await?;
             }
         }
@@ -569,6 +575,23 @@ const MANIFEST_RETRIES: u32 = 3;
 /// Whether a registry refused a manifest because a blob it references is unknown.
 fn blob_unknown(e: &Error) -> bool {
     matches!(e, Error::Registry(r) if r.codes().iter().any(|c| c.code == "MANIFEST_BLOB_UNKNOWN"))
+}
+
+/// The digests a refusal names in the `detail` of its `MANIFEST_BLOB_UNKNOWN` errors: a
+/// digest string (distribution) or an object with a `digest` field.
+fn unknown_blobs(e: &Error) -> Vec<String> {
+    let Error::Registry(r) = e else {
+        return Vec::new();
+    };
+    r.codes()
+        .iter()
+        .filter(|c| c.code == "MANIFEST_BLOB_UNKNOWN")
+        .filter_map(|c| match c.detail.as_ref()? {
+            serde_json::Value::String(d) => Some(d.clone()),
+            serde_json::Value::Object(o) => o.get("digest")?.as_str().map(str::to_owned),
+            _ => None,
+        })
+        .collect()
 }
 
 /// How to pull.

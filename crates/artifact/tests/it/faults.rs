@@ -494,4 +494,38 @@ async fn a_manifest_refused_for_a_lost_blob_is_sent_again_a_bounded_number_of_ti
         .unwrap_err();
     assert!(err.to_string().contains("MANIFEST_BLOB_UNKNOWN"), "{err}");
     assert_eq!(server.pending_faults(), 1, "four attempts, not more");
+
+    // A refusal that names the blob is believed over a HEAD that finds it: the named
+    // blob is uploaded again before the manifest is resent. (The refusal left over above
+    // comes first; it names nothing, so nothing is uploaded after it.)
+    let layer = &pushed.layers[0];
+    let named = format!(
+        r#"{{"errors":[{{"code":"MANIFEST_BLOB_UNKNOWN","message":"blob unknown","detail":"{}"}}]}}"#,
+        layer.digest
+    );
+    server.fault(
+        "PUT /v2/lost/app/manifests/",
+        ServerFault::Status(
+            400,
+            vec![("content-type".into(), "application/json".into())],
+            named.into_bytes(),
+        ),
+    );
+    assert!(registry.has_blob(layer.digest.as_ref()));
+    registry.clear_seen();
+    o.tags = vec!["v3".into()];
+    push(&target, &[FileSpec::named(&file, "f")], &o)
+        .await
+        .unwrap();
+    let layer_commit = format!("digest={}", layer.digest);
+    let commits = registry
+        .seen()
+        .iter()
+        .filter(|s| s.method == "PUT" && s.path.contains(&layer_commit) && s.status == 201)
+        .count();
+    assert_eq!(
+        commits, 1,
+        "the named layer was uploaded again after the refusal"
+    );
+    assert_eq!(server.pending_faults(), 0);
 }
