@@ -378,7 +378,13 @@ fn bench(runs: &str) -> Result<(), String> {
         .map_err(|_| format!("runs must be a number, not {runs:?}"))?;
     oras_tests::ensure_installed().map_err(|e| e.to_string())?;
     if !std::path::Path::new("/usr/bin/time").exists() {
-        run(Command::new("apt-get").args(["install", "-y", "-qq", "time"]))?;
+        // GNU time measures peak RSS and CPU; on a fresh machine the package lists may be
+        // empty, so refresh them once if the first install fails.
+        let install = || run(Command::new("apt-get").args(["install", "-y", "-qq", "time"]));
+        if install().is_err() {
+            run(Command::new("apt-get").args(["update", "-qq"]))?;
+            install()?;
+        }
     }
     cargo(&[
         "build",
