@@ -523,7 +523,9 @@ impl Client {
                     )
                 })?;
                 redirects += 1;
-                let same = url.starts_with(&target.base);
+                let same = url
+                    .strip_prefix(&target.base)
+                    .is_some_and(|rest| rest.starts_with(['/', '?']));
                 tracing::debug!("redirected to {}", log::shown_url(&url, same));
                 continue;
             }

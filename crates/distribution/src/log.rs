@@ -55,7 +55,10 @@ fn headers(direction: &str, headers: &HeaderMap, base: &str) {
         } else if name == http::header::LOCATION {
             let v = value.to_str().unwrap_or("<binary>");
             let relative = v.starts_with('/') && !v.starts_with("//");
-            shown_url(v, relative || (!base.is_empty() && v.starts_with(base)))
+            let on_base = !base.is_empty()
+                && v.strip_prefix(base)
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?']));
+            shown_url(v, relative || on_base)
         } else {
             value.to_str().unwrap_or("<binary>")
         };
