@@ -660,7 +660,15 @@ pub async fn select_platform(
     index: &Manifest,
     platform: Option<&Platform>,
 ) -> Result<Descriptor> {
-    let list = &index.as_index().expect("called with an index").manifests;
+    let list = &index
+        .as_index()
+        .ok_or_else(|| {
+            Error::Manifest(format!(
+                "{} is not an index: there is no platform to choose",
+                index.descriptor().digest
+            ))
+        })?
+        .manifests;
     if let Some(want) = platform
         && let Some(d) = list
             .iter()

@@ -442,3 +442,17 @@ async fn a_cancelled_pull_leaves_nothing_behind() {
         "staging removed, nothing moved into place"
     );
 }
+
+#[tokio::test]
+async fn choosing_a_platform_of_a_manifest_that_is_not_an_index_is_an_error() {
+    let work = TempDir::new();
+    let root = sample(&work);
+    let store = MemoryStore::new();
+    let pushed = push_sample(&store, &root, &opts(&["v1"])).await;
+    let manifest = fetch_manifest(&store, &pushed.manifest).await.unwrap();
+    let err = oras_artifact::select_platform(&store, &manifest, None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, oras_artifact::Error::Manifest(_)), "{err}");
+    assert!(err.to_string().contains("is not an index"), "{err}");
+}
