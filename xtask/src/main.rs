@@ -72,7 +72,19 @@ fn cargo(args: &[&str]) -> Result<(), String> {
 }
 
 fn run(cmd: &mut Command) -> Result<(), String> {
-    let shown = format!("{cmd:?}").replace('"', "");
+    let mut shown = format!("{cmd:?}").replace('"', "");
+    // Passwords given through the environment (the examples' test registry) stay out of
+    // the log.
+    for (key, value) in cmd.get_envs() {
+        let secret = ["PASSWORD", "TOKEN", "SECRET"]
+            .iter()
+            .any(|s| key.to_string_lossy().contains(s));
+        if let (true, Some(v)) = (secret, value.and_then(|v| v.to_str()))
+            && !v.is_empty()
+        {
+            shown = shown.replace(v, "***");
+        }
+    }
     eprintln!("==> {shown}");
     let status = cmd.status().map_err(|e| format!("{shown}: {e}"))?;
     if status.success() {
