@@ -533,21 +533,34 @@ async fn push_inner(
     // of times.
     let mut retries = 0;
     loop {
-        let sent = target
-            .push(&manifest, once(packed.manifest.bytes().clone()))
-            .await;
+        // The manifest and its tags: a tag is a manifest PUT too, refused the same way.
+        let sent = async {
+            target
+                .push(&manifest, once(packed.manifest.bytes().clone()))
+                .await?;
+            for tag in &options.tags {
+                target.tag(&manifest, tag).await?;
+            }
+            Ok::<(), Error>(())
+        }
+        .await;
         let named = match sent {
             Ok(()) => break,
             Err(e) if blob_unknown(&e) && retries < MANIFEST_RETRIES => {
+                // Often a registry's passing state (distribution 2.8 refuses a manifest
+                // while other pushes are still linking the same blob): wait as the retry
+                // policy says, so those pushes finish, before uploading again.
+                if let Some(repo) = target.as_remote() {
+                    repo.client().wait_before_retry(retries).await;
+                }
                 retries += 1;
                 unknown_blobs(&e)
             }
             Err(e) => return Err(e),
         };
-        // What the refusal names, and what is missing otherwise: re-uploading content
-        // other pushes are committing is what makes such registries lose track of it, but
-        // a blob the registry names as unknown is uploaded again even when a HEAD finds it
-        // (distribution 2.8 can answer the HEAD from a link whose content it then refuses).
+        // What the refusal names, and what a HEAD finds missing. A named blob is uploaded
+        // again even when a HEAD finds it: distribution 2.8 can answer the HEAD while
+        // refusing the content behind it, and a fresh upload mends that.
         let wanted = |d: &Descriptor| named.iter().any(|n| n == d.digest.as_str());
         for (d, path) in layers.iter().chain(config.iter()) {
             if wanted(d) || !target.exists(d).await? {
@@ -559,9 +572,6 @@ async fn push_inner(
                 target.push_bytes(d, bytes.clone()).await?;
             }
         }
-    }
-    for tag in &options.tags {
-        target.tag(&manifest, tag).await?;
     }
     Ok(Pushed {
         manifest,

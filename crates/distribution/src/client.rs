@@ -290,6 +290,13 @@ impl Client {
             .insert(key, supported);
     }
 
+    /// Waits the back-off the retry policy gives before retry number `attempt` (from 0),
+    /// on the transport's timer: for callers that retry an operation of their own, such as
+    /// sending a manifest again after uploading what the registry lacked.
+    pub async fn wait_before_retry(&self, attempt: u32) {
+        self.inner.transport.sleep(self.backoff(attempt)).await;
+    }
+
     fn backoff(&self, attempt: u32) -> Duration {
         let p = &self.inner.config.retry;
         let base = p

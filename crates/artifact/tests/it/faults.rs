@@ -528,4 +528,13 @@ async fn a_manifest_refused_for_a_lost_blob_is_sent_again_a_bounded_number_of_ti
         "the named layer was uploaded again after the refusal"
     );
     assert_eq!(server.pending_faults(), 0);
+
+    // Tagging is a manifest PUT too: a tag refused the same way is sent again.
+    server.fault("PUT /v2/lost/app/manifests/v4", lost());
+    o.tags = vec!["v4".into()];
+    let again = push(&target, &[FileSpec::named(&file, "f")], &o)
+        .await
+        .unwrap();
+    assert_eq!(server.pending_faults(), 0, "the tag PUT met the refusal");
+    assert_eq!(target.resolve("v4").await.unwrap(), again.manifest);
 }
