@@ -10,6 +10,7 @@ tasks:
                            cargo package, cargo-deny
   test                     the test suite (nextest and doctests) with real registries
   examples                 run the crates' examples against real registries
+  package                  cargo package of the published crates, each built alone
   registry start|stop|status
                            real registries on 127.0.0.1 for the tests (state in
                            target/test-registries/state.json)
@@ -28,6 +29,7 @@ fn main() -> ExitCode {
         ["ci"] => ci(),
         ["test"] => with_registries(test),
         ["examples"] => with_registries(examples),
+        ["package"] => package(),
         ["registry", "start"] => registry_start(),
         ["registry", "stop"] => oras_tests::stop()
             .map_err(|e| e.to_string())
@@ -129,7 +131,15 @@ fn ci() -> Result<(), String> {
             ])
             .env("RUSTDOCFLAGS", "-D warnings"),
     )?;
-    // Every published crate packages and builds on its own, from its package alone.
+    package()?;
+    ensure_cargo_deny()?;
+    // Advisories need the network; `cargo xtask advisories` checks them where there is one.
+    cargo(&["deny", "--locked", "check", "bans", "licenses", "sources"])
+}
+
+/// Every published crate packages and builds on its own, from its package alone.
+fn package() -> Result<(), String> {
+    forget_unpacked_packages()?;
     cargo(&[
         "package",
         "--workspace",
@@ -140,10 +150,52 @@ fn ci() -> Result<(), String> {
         "oras-bench",
         "--exclude",
         "xtask",
-    ])?;
-    ensure_cargo_deny()?;
-    // Advisories need the network; `cargo xtask advisories` checks them where there is one.
-    cargo(&["deny", "--locked", "check", "bans", "licenses", "sources"])
+    ])
+}
+
+/// The names of the crates this workspace publishes.
+const PUBLISHED: [&str; 6] = [
+    "oras-reference",
+    "oras-oci",
+    "oras-auth",
+    "oras-distribution",
+    "oras-artifact",
+    "oras-cli",
+];
+
+/// Removes the sources cargo unpacked from earlier `cargo package` runs. Verifying a
+/// package unpacks its workspace dependencies from a temporary local registry into
+/// `$CARGO_HOME/registry/src/<registry>/<name>-<version>`, and cargo reuses that directory
+/// as long as it exists: with the version unchanged, a later run would build against the
+/// sources of an earlier one. Unpacked sources are a cache; cargo unpacks them again.
+fn forget_unpacked_packages() -> Result<(), String> {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".cargo")));
+    let Some(src) = home.map(|h| h.join("registry/src")) else {
+        return Ok(());
+    };
+    let Ok(registries) = std::fs::read_dir(&src) else {
+        return Ok(());
+    };
+    for registry in registries.flatten() {
+        let Ok(entries) = std::fs::read_dir(registry.path()) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let ours = PUBLISHED.iter().any(|p| {
+                name.strip_prefix(p)
+                    .and_then(|rest| rest.strip_prefix('-'))
+                    .is_some_and(|v| v.starts_with(|c: char| c.is_ascii_digit()))
+            });
+            if ours {
+                std::fs::remove_dir_all(entry.path())
+                    .map_err(|e| format!("{}: {e}", entry.path().display()))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The test suite: the doctests (nextest does not run those), oras-oci without its
