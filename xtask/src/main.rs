@@ -140,6 +140,13 @@ fn ci() -> Result<(), String> {
 /// Every published crate packages and builds on its own, from its package alone.
 fn package() -> Result<(), String> {
     forget_unpacked_packages()?;
+    // Crates from a registry are never rebuilt once built (their sources are taken to be
+    // immutable), so a previous verification's builds of these would be reused too.
+    let mut clean = vec!["clean"];
+    for p in PUBLISHED {
+        clean.extend(["-p", p]);
+    }
+    cargo(&clean)?;
     cargo(&[
         "package",
         "--workspace",
