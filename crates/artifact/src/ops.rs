@@ -1034,7 +1034,7 @@ pub async fn copy(
         let mut done = HashSet::new();
         copy_graph(src, dst, &root, options, &progress, &mut done).await?;
         if let Some(tag) = dst_tag {
-            dst.tag(&root, tag).await?;
+            tag_with_retries(dst, &root, tag).await?;
         }
         if options.referrers_depth > 0 {
             copy_referrers(
@@ -1052,6 +1052,24 @@ pub async fn copy(
     }
     .instrument(span)
     .await
+}
+
+/// Tags a copied root. A tag is a manifest PUT, which a registry can refuse for a blob
+/// it is still linking for another writer (see [`push`]): waited for with the retry
+/// policy's back-off and tried again, a bounded number of times.
+async fn tag_with_retries(dst: &dyn Target, root: &Descriptor, tag: &str) -> Result<()> {
+    let mut retries = 0;
+    loop {
+        match dst.tag(root, tag).await {
+            Err(e) if blob_unknown(&e) && retries < MANIFEST_RETRIES => {
+                if let Some(repo) = dst.as_remote() {
+                    repo.client().wait_before_retry(retries).await;
+                }
+                retries += 1;
+            }
+            other => return other,
+        }
+    }
 }
 
 fn copy_referrers<'a>(

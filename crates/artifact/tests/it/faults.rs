@@ -537,4 +537,17 @@ async fn a_manifest_refused_for_a_lost_blob_is_sent_again_a_bounded_number_of_ti
         .unwrap();
     assert_eq!(server.pending_faults(), 0, "the tag PUT met the refusal");
     assert_eq!(target.resolve("v4").await.unwrap(), again.manifest);
+
+    // So is the tag a copy puts on its destination.
+    let mirror = remote(&server, "lost/mirror");
+    server.fault("PUT /v2/lost/mirror/manifests/m1", lost());
+    let root = copy(&target, "v4", &mirror, Some("m1"), &CopyOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        server.pending_faults(),
+        0,
+        "the copy's tag PUT met the refusal"
+    );
+    assert_eq!(mirror.resolve("m1").await.unwrap(), root);
 }
