@@ -232,23 +232,25 @@ pub async fn push(
 ) -> Result<Pushed> {
     let span = tracing::debug_span!("push", files = files.len());
     async move {
-    let progress = Progress(options.observer.clone());
-    let mut titles = HashSet::new();
-    for f in files {
-        let title = f.title();
-        if !options.disable_path_validation && !title_is_safe(&title) {
-            return Err(Error::Unsafe {
-                path: title,
-                reason: "a title must be a relative path without `..` (disable path validation to push it anyway)".into(),
-            });
+        let progress = Progress(options.observer.clone());
+        let mut titles = HashSet::new();
+        for f in files {
+            let title = f.title();
+            if !options.disable_path_validation && !title_is_safe(&title) {
+                return Err(Error::Unsafe {
+                    path: title,
+                    reason: "a title must be a relative path without `..` \
+                         (disable path validation to push it anyway)"
+                        .into(),
+                });
+            }
+            if !titles.insert(title.clone()) {
+                return Err(Error::Input(format!("{title:?} is given twice")));
+            }
         }
-        if !titles.insert(title.clone()) {
-            return Err(Error::Input(format!("{title:?} is given twice")));
-        }
-    }
-    // Temporary archives go when this future ends, however it ends.
-    let mut temps: Vec<RemoveOnDrop> = Vec::new();
-    push_inner(target, files, options, &progress, &mut temps).await
+        // Temporary archives go when this future ends, however it ends.
+        let mut temps: Vec<RemoveOnDrop> = Vec::new();
+        push_inner(target, files, options, &progress, &mut temps).await
     }
     .instrument(span)
     .await
@@ -716,92 +718,94 @@ pub async fn pull(
 ) -> Result<Pulled> {
     let span = tracing::debug_span!("pull", reference, out = %out.display());
     async move {
-    let progress = Progress(options.observer.clone());
-    let mut desc = target.resolve(reference).await?;
-    let mut manifest = fetch_manifest(target, &desc).await?;
-    if manifest.as_index().is_some() {
-        desc = select_platform(target, &manifest, options.platform.as_ref()).await?;
-        manifest = fetch_manifest(target, &desc).await?;
-    }
-    let root = desc.clone();
-
-    // Every titled layer, of this manifest and (if asked) its subjects.
-    let mut wanted: Vec<Descriptor> = Vec::new();
-    let mut current = Some(manifest);
-    let mut seen = HashSet::new();
-    while let Some(m) = current.take() {
-        if !seen.insert(m.digest().clone()) {
-            break;
+        let progress = Progress(options.observer.clone());
+        let mut desc = target.resolve(reference).await?;
+        let mut manifest = fetch_manifest(target, &desc).await?;
+        if manifest.as_index().is_some() {
+            desc = select_platform(target, &manifest, options.platform.as_ref()).await?;
+            manifest = fetch_manifest(target, &desc).await?;
         }
-        if let Some(image) = m.as_image() {
-            let config = options.include_config.then_some(&image.config);
-            for d in image.layers.iter().chain(config) {
-                if d.title().is_some()
-                    && (options.media_types.is_empty()
-                        || options.media_types.contains(&d.media_type))
-                {
-                    wanted.push(d.clone());
+        let root = desc.clone();
+
+        // Every titled layer, of this manifest and (if asked) its subjects.
+        let mut wanted: Vec<Descriptor> = Vec::new();
+        let mut current = Some(manifest);
+        let mut seen = HashSet::new();
+        while let Some(m) = current.take() {
+            if !seen.insert(m.digest().clone()) {
+                break;
+            }
+            if let Some(image) = m.as_image() {
+                let config = options.include_config.then_some(&image.config);
+                for d in image.layers.iter().chain(config) {
+                    if d.title().is_some()
+                        && (options.media_types.is_empty()
+                            || options.media_types.contains(&d.media_type))
+                    {
+                        wanted.push(d.clone());
+                    }
                 }
             }
+            if options.include_subject
+                && let Some(subject) = m.subject()
+            {
+                current = Some(fetch_manifest(target, subject).await?);
+            }
         }
-        if options.include_subject
-            && let Some(subject) = m.subject()
-        {
-            current = Some(fetch_manifest(target, subject).await?);
-        }
-    }
 
-    // Check every title before anything is written.
-    let mut titles = HashSet::new();
-    let mut plan: Vec<(Descriptor, PathBuf)> = Vec::new();
-    for d in wanted {
-        let title = d.title().expect("filtered on titles").to_owned();
-        if !titles.insert(title.clone()) {
-            return Err(Error::Unsafe {
-                path: title,
-                reason: "two layers have this title".into(),
-            });
+        // Check every title before anything is written.
+        let mut titles = HashSet::new();
+        let mut plan: Vec<(Descriptor, PathBuf)> = Vec::new();
+        for d in wanted {
+            let title = d.title().expect("filtered on titles").to_owned();
+            if !titles.insert(title.clone()) {
+                return Err(Error::Unsafe {
+                    path: title,
+                    reason: "two layers have this title".into(),
+                });
+            }
+            if !options.allow_path_traversal && !title_is_safe(&title) {
+                return Err(Error::Unsafe {
+                    path: title,
+                    reason: "it would be written outside the output directory \
+                         (allow path traversal to pull it anyway)"
+                        .into(),
+                });
+            }
+            let dest = out.join(&title);
+            if options.keep_old_files && tokio::fs::symlink_metadata(&dest).await.is_ok() {
+                return Err(Error::Input(format!(
+                    "{} exists and old files are kept",
+                    dest.display()
+                )));
+            }
+            plan.push((d, dest));
         }
-        if !options.allow_path_traversal && !title_is_safe(&title) {
-            return Err(Error::Unsafe {
-                path: title,
-                reason: "it would be written outside the output directory (allow path traversal to pull it anyway)".into(),
-            });
-        }
-        let dest = out.join(&title);
-        if options.keep_old_files && tokio::fs::symlink_metadata(&dest).await.is_ok() {
-            return Err(Error::Input(format!(
-                "{} exists and old files are kept",
-                dest.display()
-            )));
-        }
-        plan.push((d, dest));
-    }
 
-    tokio::fs::create_dir_all(out)
-        .await
-        .map_err(Error::io(out))?;
-    let staging = out.join(format!(".{}", temp_name("oras-pull")));
-    tokio::fs::create_dir(&staging)
-        .await
-        .map_err(Error::io(&staging))?;
-    // The staging directory goes when this future ends, also if it is cancelled.
-    let cancel = Cancel {
-        staging: staging.clone(),
-        flag: Arc::default(),
-        active: Arc::default(),
-    };
-    let _staging_guard = StagingGuard(cancel.clone());
-    let result = pull_into(target, &plan, &staging, options, &progress, &cancel).await;
-    let moved = match result {
-        Ok(staged) => move_into_place(&plan, staged).await,
-        Err(e) => Err(e),
-    };
-    let files = moved?;
-    Ok(Pulled {
-        manifest: root,
-        files,
-    })
+        tokio::fs::create_dir_all(out)
+            .await
+            .map_err(Error::io(out))?;
+        let staging = out.join(format!(".{}", temp_name("oras-pull")));
+        tokio::fs::create_dir(&staging)
+            .await
+            .map_err(Error::io(&staging))?;
+        // The staging directory goes when this future ends, also if it is cancelled.
+        let cancel = Cancel {
+            staging: staging.clone(),
+            flag: Arc::default(),
+            active: Arc::default(),
+        };
+        let _staging_guard = StagingGuard(cancel.clone());
+        let result = pull_into(target, &plan, &staging, options, &progress, &cancel).await;
+        let moved = match result {
+            Ok(staged) => move_into_place(&plan, staged).await,
+            Err(e) => Err(e),
+        };
+        let files = moved?;
+        Ok(Pulled {
+            manifest: root,
+            files,
+        })
     }
     .instrument(span)
     .await
