@@ -100,3 +100,8 @@ pub mod fuzzing {
         crate::archive::unpack(gz, dest, None, crate::UnpackLimits::default(), None)
     }
 }
+
+/// The README's examples, compiled (and run unless marked otherwise) by `cargo test --doc`.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -74,3 +74,8 @@ pub use store::{
     ConfigFileStore, CredentialChain, CredentialError, CredentialProvider, StaticCredentials,
 };
 pub use token::{Token, TokenError};
+
+/// The README's examples, compiled (and run unless marked otherwise) by `cargo test --doc`.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

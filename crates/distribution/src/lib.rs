@@ -54,3 +54,8 @@ pub use hyper_transport::{HyperOptions, HyperTransport};
 pub use referrers::{ReferrersMode, referrers_tag};
 pub use repository::{BlobReader, BlobUpload, Mounted, Registry, Repository, next_link};
 pub use transport::{BoxFuture, Transport, TransportError, TransportErrorKind};
+
+/// The README's examples, compiled (and run unless marked otherwise) by `cargo test --doc`.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

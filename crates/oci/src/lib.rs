@@ -88,3 +88,8 @@ fn truncated(s: &str) -> String {
     }
     format!("{}…", &s[..end])
 }
+
+/// The README's examples, compiled (and run unless marked otherwise) by `cargo test --doc`.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -353,3 +353,8 @@ pub enum ParseErrorKind {
         reason: &'static str,
     },
 }
+
+/// The README's examples, compiled (and run unless marked otherwise) by `cargo test --doc`.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
