@@ -782,6 +782,17 @@ pub async fn pull(
             plan.push((d, dest));
         }
 
+        // The directories this pull creates, deepest first: removed again (while empty)
+        // if it fails, so a failed pull leaves the file system as it found it.
+        let mut created = Vec::new();
+        let mut missing = Some(out);
+        while let Some(dir) = missing {
+            if dir.as_os_str().is_empty() || tokio::fs::symlink_metadata(dir).await.is_ok() {
+                break;
+            }
+            created.push(dir.to_path_buf());
+            missing = dir.parent();
+        }
         tokio::fs::create_dir_all(out)
             .await
             .map_err(Error::io(out))?;
@@ -795,13 +806,18 @@ pub async fn pull(
             flag: Arc::default(),
             active: Arc::default(),
         };
-        let _staging_guard = StagingGuard(cancel.clone());
+        let mut guard = StagingGuard {
+            cancel: cancel.clone(),
+            created,
+            succeeded: false,
+        };
         let result = pull_into(target, &plan, &staging, options, &progress, &cancel).await;
         let moved = match result {
             Ok(staged) => move_into_place(&plan, staged).await,
             Err(e) => Err(e),
         };
         let files = moved?;
+        guard.succeeded = true;
         Ok(Pulled {
             manifest: root,
             files,
@@ -935,18 +951,33 @@ impl Cancel {
 
 /// Removes the staging directory when the pull ends however it ends. When it was dropped
 /// with threads still working in the directory, it tells them to stop and waits for them
-/// (they end within moments once their input is gone), so nothing is left behind.
-struct StagingGuard(Cancel);
+/// (they end within moments once their input is gone), so nothing is left behind. Unless
+/// the pull succeeded, the directories it created go too, if they are empty.
+struct StagingGuard {
+    cancel: Cancel,
+    /// Created by this pull, deepest first.
+    created: Vec<PathBuf>,
+    succeeded: bool,
+}
 
 impl Drop for StagingGuard {
     fn drop(&mut self) {
-        self.0.flag.store(true, std::sync::atomic::Ordering::SeqCst);
-        let (count, done) = &*self.0.active;
+        let cancel = &self.cancel;
+        cancel.flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        let (count, done) = &*cancel.active;
         let guard = count
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let _ = done.wait_timeout_while(guard, std::time::Duration::from_secs(30), |n| *n > 0);
-        let _ = std::fs::remove_dir_all(&self.0.staging);
+        let _ = std::fs::remove_dir_all(&cancel.staging);
+        if !self.succeeded {
+            // `remove_dir` refuses a directory that is not empty: stop at the first.
+            for dir in &self.created {
+                if std::fs::remove_dir(dir).is_err() {
+                    break;
+                }
+            }
+        }
     }
 }
 

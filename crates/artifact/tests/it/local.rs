@@ -456,3 +456,36 @@ async fn choosing_a_platform_of_a_manifest_that_is_not_an_index_is_an_error() {
     assert!(matches!(err, oras_artifact::Error::Manifest(_)), "{err}");
     assert!(err.to_string().contains("is not an index"), "{err}");
 }
+
+#[tokio::test]
+async fn a_failed_pull_removes_the_directories_it_created() {
+    let work = TempDir::new();
+    let root = sample(&work);
+    let memory = MemoryStore::new();
+    let pushed = push_sample(&memory, &root, &opts(&["v1"])).await;
+    // A layer the manifest lists is gone: the pull fails after creating its output.
+    memory.delete(&pushed.layers[1]).await.unwrap();
+    let out = work.join("new/nested/out");
+    let err = pull(&memory, "v1", &out, &PullOptions::default())
+        .await
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err}");
+    assert!(
+        !work.join("new").exists(),
+        "the directories the pull created are gone"
+    );
+
+    // A directory that was there before stays, even if the pull fails.
+    let existing = work.join("existing");
+    std::fs::create_dir(&existing).unwrap();
+    pull(
+        &memory,
+        "v1",
+        &existing.join("out"),
+        &PullOptions::default(),
+    )
+    .await
+    .unwrap_err();
+    assert!(existing.is_dir());
+    assert!(!existing.join("out").exists());
+}
