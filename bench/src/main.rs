@@ -139,10 +139,9 @@ fn timed(cmd: &mut Command, registries: &[u32]) -> Result<Sample, Error> {
     if let Some(d) = cmd.get_current_dir() {
         wrapped.current_dir(d);
     }
-    let registry_cpu = || registries.iter().map(|&p| process_cpu(p)).sum::<f64>();
-    let before = registry_cpu();
+    let (_, before) = cpu_now(registries);
     let out = wrapped.output()?;
-    let registry_cpu = registry_cpu() - before;
+    let registry_cpu = cpu_now(registries).1 - before;
     let err = String::from_utf8_lossy(&out.stderr);
     if !out.status.success() {
         return Err(format!("{shown} failed: {err}").into());

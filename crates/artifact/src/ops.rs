@@ -552,17 +552,16 @@ async fn push_inner(
                 // Often a registry's passing state (distribution 2.8 refuses a manifest
                 // while other pushes are still linking the same blob): wait as the retry
                 // policy says, so those pushes finish, before uploading again.
-                if let Some(repo) = target.as_remote() {
-                    repo.client().wait_before_retry(retries).await;
-                }
+                back_off(target, retries).await;
                 retries += 1;
                 unknown_blobs(&e)
             }
             Err(e) => return Err(e),
         };
         // What the refusal names, and what a HEAD finds missing. A named blob is uploaded
-        // again even when a HEAD finds it: distribution 2.8 can answer the HEAD while
-        // refusing the content behind it, and a fresh upload mends that.
+        // again even when a HEAD finds it: the refusal is the registry's word that it
+        // cannot use the blob now (distribution 2.8 has been seen answering the HEAD
+        // while refusing the manifest that names the blob).
         let wanted = |d: &Descriptor| named.iter().any(|n| n == d.digest.as_str());
         for (d, path) in layers.iter().chain(config.iter()) {
             if wanted(d) || !target.exists(d).await? {
@@ -583,6 +582,14 @@ async fn push_inner(
 
 /// How many times a manifest refused for an unknown blob is sent again after the blobs.
 const MANIFEST_RETRIES: u32 = 3;
+
+/// Waits the retry policy's back-off before retry `attempt` of a manifest or tag PUT, on a
+/// registry (local targets have no passing states to wait out).
+async fn back_off(target: &dyn Target, attempt: u32) {
+    if let Some(repo) = target.as_remote() {
+        repo.client().wait_before_retry(attempt).await;
+    }
+}
 
 /// Whether a registry refused a manifest because a blob it references is unknown.
 fn blob_unknown(e: &Error) -> bool {
@@ -1097,9 +1104,7 @@ async fn tag_with_retries(dst: &dyn Target, root: &Descriptor, tag: &str) -> Res
     loop {
         match dst.tag(root, tag).await {
             Err(e) if blob_unknown(&e) && retries < MANIFEST_RETRIES => {
-                if let Some(repo) = dst.as_remote() {
-                    repo.client().wait_before_retry(retries).await;
-                }
+                back_off(dst, retries).await;
                 retries += 1;
             }
             other => return other,
