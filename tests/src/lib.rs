@@ -531,6 +531,23 @@ fn checked(cmd: &mut Command) -> io::Result<Vec<u8>> {
     }
 }
 
+/// An error and its causes, each said once, joined by `: `: the line a user is shown
+/// (the `oras` CLI prints errors this way). Library errors state one fact each and leave
+/// their cause to `source()`, so tests that check the whole story read it here.
+pub fn report(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !text.is_empty() && !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
+}
+
 /// A response read by [`http1`].
 #[derive(Debug)]
 pub struct RawResponse {

@@ -11,6 +11,8 @@ tasks:
   test                     the test suite (nextest and doctests) with real registries
   examples                 run the crates' examples against real registries
   package                  cargo package of the published crates, each built alone
+  layers                   oras-distribution and oras-artifact without default features
+                           hold no HTTP/TLS stack and no network runtime
   registry start|stop|status
                            real registries on 127.0.0.1 for the tests (state in
                            target/test-registries/state.json)
@@ -30,6 +32,7 @@ fn main() -> ExitCode {
         ["test"] => with_registries(test),
         ["examples"] => with_registries(examples),
         ["package"] => package(),
+        ["layers"] => no_http_stack_without_default_features(),
         ["registry", "start"] => registry_start(),
         ["registry", "stop"] => oras_tests::stop()
             .map_err(|e| e.to_string())
@@ -112,6 +115,8 @@ fn ci() -> Result<(), String> {
         "clippy",
         "--package",
         "oras-distribution",
+        "--package",
+        "oras-artifact",
         "--all-targets",
         "--no-default-features",
         "--locked",
@@ -119,6 +124,7 @@ fn ci() -> Result<(), String> {
         "-D",
         "warnings",
     ])?;
+    no_http_stack_without_default_features()?;
     with_registries(|| test().and_then(|()| examples()))?;
     run(
         Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
@@ -135,6 +141,45 @@ fn ci() -> Result<(), String> {
     ensure_cargo_deny()?;
     // Advisories need the network; `cargo xtask advisories` checks them where there is one.
     cargo(&["deny", "--locked", "check", "bans", "licenses", "sources"])
+}
+
+/// The layers below the CLI stand alone: without default features, oras-distribution and
+/// oras-artifact pull in no HTTP or TLS stack and no network runtime.
+fn no_http_stack_without_default_features() -> Result<(), String> {
+    const STACK: [&str; 6] = [
+        "hyper",
+        "hyper-util",
+        "hyper-rustls",
+        "rustls",
+        "aws-lc-rs",
+        "aws-lc-sys",
+    ];
+    for package in ["oras-distribution", "oras-artifact"] {
+        let shown = format!("cargo tree -p {package} --no-default-features -e normal,features");
+        eprintln!("==> {shown}");
+        let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(["tree", "--locked", "-p", package, "--no-default-features"])
+            .args(["-e", "normal,features", "--prefix", "none"])
+            .output()
+            .map_err(|e| format!("{shown}: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "{shown} failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        let tree = String::from_utf8_lossy(&out.stdout);
+        for line in tree.lines() {
+            let name = line.split_whitespace().next().unwrap_or_default();
+            let tokio_net = line.starts_with("tokio feature \"net\"");
+            if STACK.contains(&name) || tokio_net {
+                return Err(format!(
+                    "{package} without default features depends on {line}"
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Every published crate packages and builds on its own, from its package alone.
@@ -211,7 +256,8 @@ fn forget_unpacked_packages() -> Result<(), String> {
 fn test() -> Result<(), String> {
     cargo(&["test", "--doc", "--workspace", "--all-features", "--locked"])?;
     // oras-oci without its fast hash backend; oras-distribution without hyper, rustls and
-    // tokio (its in-memory transport tests still run).
+    // tokio (its in-memory transport tests still run); oras-artifact without them (layouts,
+    // memory and copies between them).
     cargo(&[
         "nextest",
         "run",
@@ -219,6 +265,8 @@ fn test() -> Result<(), String> {
         "oras-oci",
         "--package",
         "oras-distribution",
+        "--package",
+        "oras-artifact",
         "--no-default-features",
         "--locked",
     ])?;

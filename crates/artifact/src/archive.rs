@@ -132,10 +132,7 @@ fn append_tree<W: Write>(
         b.append_link(&mut header, name, &target)
             .map_err(Error::io(path))?;
     } else {
-        return Err(Error::Input(format!(
-            "{}: only files, directories and symbolic links can be pushed",
-            path.display()
-        )));
+        return Err(Error::NotPushable(path.to_owned()));
     }
     Ok(())
 }
@@ -224,7 +221,7 @@ pub(crate) fn unpack(
     for entry in archive.entries().map_err(Error::io(gz))? {
         let mut entry = entry.map_err(Error::io(gz))?;
         if cancelled.is_some_and(|c| c.load(std::sync::atomic::Ordering::SeqCst)) {
-            return Err(Error::Input("the pull was cancelled".into()));
+            return Err(Error::Cancelled);
         }
         entries_seen += 1;
         if entries_seen > limits.max_entries {

@@ -3,9 +3,11 @@
 //!
 //! The principal pieces:
 //!
-//! - [`Target`]: anything holding content and tags. [`Remote`] (a registry repository),
-//!   [`OciLayout`] (a layout directory, read and write), [`OciLayoutTar`] (a layout packed
-//!   as `.tar`, read-only) and [`MemoryStore`].
+//! - [`content`]: where artifacts live, as small capabilities grouped into a
+//!   [`ReadOnlyTarget`] and a [`Target`], with optional abilities (mounts, upload sessions
+//!   that take the digest at the commit, verifying fetches). [`Remote`] (a registry
+//!   repository), [`OciLayout`] (a layout directory, read and write), [`OciLayoutTar`] (a
+//!   layout packed as `.tar`, read-only) and [`MemoryStore`] implement them.
 //! - [`push`] and [`pull`]: files and directories as an artifact, the way the `oras` CLI
 //!   stores them (titles, tar+gzip directories), every byte verified, the output directory
 //!   untouched unless the whole pull succeeded.
@@ -41,24 +43,36 @@
 #![deny(missing_docs)]
 
 mod archive;
+pub mod content;
+mod copy;
 mod error;
-mod exec;
-mod layout;
-mod ops;
+mod manifests;
+mod overlap;
+mod platform;
+pub mod prelude;
 pub mod progress;
+mod pull;
+mod push;
+mod referrers;
+mod staging;
 mod stream;
-mod target;
 
 pub use archive::UnpackLimits;
-pub use error::{Error, Result};
-pub use layout::{OciLayout, OciLayoutTar};
-pub use ops::{
-    CopyOptions, FileSpec, PullOptions, Pulled, PulledFile, PushOptions, Pushed, ReferrerTree,
-    attach, copy, discover, pull, push, select_platform, tag,
+pub use content::layout::OciLayout;
+pub use content::layout_tar::OciLayoutTar;
+pub use content::memory::MemoryStore;
+pub use content::remote::Remote;
+pub use content::{
+    ReadOnlyTarget, Target, fetch_blob, fetch_manifest, fetch_to_file, push_blob, push_manifest,
 };
-pub use target::{
-    MemoryStore, Remote, StreamWrap, Target, fetch_blob, fetch_manifest, push_blob, push_manifest,
-};
+pub use copy::{CopyOptions, copy};
+pub use error::{Error, Result, Side};
+pub use manifests::{index_entry, tag};
+pub use platform::select_platform;
+pub use pull::{PullOptions, Pulled, PulledFile, pull};
+pub use push::{FileSpec, PushOptions, Pushed, push};
+pub use referrers::{ReferrerTree, attach, discover};
+pub use stream::StreamWrap;
 
 pub use oras_auth as auth;
 pub use oras_distribution as distribution;

@@ -1,12 +1,15 @@
-//! Small stream helpers: reading files as streams, draining streams with verification.
+//! Content as streams: files read as streams and bodies, registry blobs, streams drained
+//! with verification, and temporary files that clean up after themselves.
 
 use std::future::Future;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
 use bytes::Bytes;
 use futures_core::Stream;
-use oras_distribution::{BoxError, ByteStream};
+use futures_util::{StreamExt, TryStreamExt, stream};
+use oras_distribution::{Body, BoxError, ByteStream};
 use oras_oci::Descriptor;
 use oras_oci::verify::Verifier;
 use tokio::io::{AsyncRead, ReadBuf};
@@ -16,10 +19,8 @@ use crate::{Error, Result};
 /// Read size for files: large enough for throughput, small enough for bounded memory.
 pub(crate) const READ_SIZE: usize = 256 * 1024;
 
-/// The next chunk of a stream.
-pub(crate) async fn next(stream: &mut ByteStream) -> Option<Result<Bytes, BoxError>> {
-    std::future::poll_fn(|cx| stream.as_mut().poll_next(cx)).await
-}
+/// Wraps a content stream, for example to count bytes for progress.
+pub type StreamWrap = std::sync::Arc<dyn Fn(ByteStream) -> ByteStream + Send + Sync>;
 
 /// Reads an `AsyncRead` as a stream of chunks.
 pub(crate) struct ReadStream<R> {
@@ -50,59 +51,60 @@ impl<R: AsyncRead + Unpin> Stream for ReadStream<R> {
 }
 
 /// A file as a stream.
-pub(crate) async fn file_stream(path: &std::path::Path) -> Result<ByteStream> {
+pub(crate) async fn file_stream(path: &Path) -> Result<ByteStream> {
     let f = tokio::fs::File::open(path).await.map_err(Error::io(path))?;
     Ok(ReadStream::boxed(f))
 }
 
-/// A stream from a state and a step function (an async `unfold`).
-pub(crate) struct Unfold<S, F, Fut> {
-    state: Option<S>,
-    step: F,
-    pending: Option<Pin<Box<Fut>>>,
-}
-
-impl<S, F, Fut, T> Stream for Unfold<S, F, Fut>
-where
-    F: FnMut(S) -> Fut + Unpin,
-    Fut: Future<Output = Option<(T, S)>>,
-    S: Unpin,
-{
-    type Item = T;
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        let this = self.get_mut();
-        if this.pending.is_none() {
-            let Some(state) = this.state.take() else {
-                return Poll::Ready(None);
-            };
-            this.pending = Some(Box::pin((this.step)(state)));
+/// A file of `size` bytes as a body that opens the file again for every send, each
+/// stream wrapped by `wrap` when given (for progress).
+pub(crate) fn file_body(path: &Path, size: u64, wrap: Option<StreamWrap>) -> Result<Body> {
+    let owned = path.to_owned();
+    let open = move || -> Result<ByteStream, BoxError> {
+        let f = std::fs::File::open(&owned)?;
+        let stream = ReadStream::boxed(tokio::fs::File::from_std(f));
+        Ok(match &wrap {
+            Some(wrap) => wrap(stream),
+            None => stream,
+        })
+    };
+    Body::reopenable(Some(size), open).map_err(|e| {
+        let source = match e.downcast::<std::io::Error>() {
+            Ok(io) => *io,
+            Err(other) => std::io::Error::other(other),
+        };
+        Error::Io {
+            path: path.to_owned(),
+            source,
         }
-        let out = ready!(this.pending.as_mut().expect("set above").as_mut().poll(cx));
-        this.pending = None;
-        Poll::Ready(out.map(|(item, state)| {
-            this.state = Some(state);
-            item
-        }))
-    }
+    })
 }
 
 /// A verified registry blob as a stream.
 pub(crate) fn blob_stream(reader: oras_distribution::BlobReader) -> ByteStream {
-    Box::pin(Unfold {
-        state: Some(reader),
-        step: |mut r: oras_distribution::BlobReader| async move {
-            let item = r.chunk().await?;
-            Some((item.map_err(|e| Box::new(e) as BoxError), r))
-        },
-        pending: None,
-    })
+    Box::pin(stream::unfold(reader, |mut r| async move {
+        let item = r.chunk().await?;
+        Some((item.map_err(|e| Box::new(e) as BoxError), r))
+    }))
+}
+
+/// A stream of one chunk.
+pub(crate) fn once(b: Bytes) -> ByteStream {
+    Box::pin(stream::once(std::future::ready(Ok::<_, BoxError>(b))))
+}
+
+/// A stream that starts `open` only when first polled (a source opened only if needed).
+pub(crate) fn lazy(
+    open: impl Future<Output = Result<ByteStream, BoxError>> + Send + 'static,
+) -> ByteStream {
+    Box::pin(stream::once(open).try_flatten())
 }
 
 /// Reads a whole stream that must match `desc` (at most `desc.size` bytes held).
 pub(crate) async fn collect_verified(mut stream: ByteStream, desc: &Descriptor) -> Result<Bytes> {
     let mut v = Verifier::for_descriptor(desc)?;
     let mut out = Vec::with_capacity(usize::try_from(desc.size).unwrap_or(0).min(8 << 20));
-    while let Some(chunk) = next(&mut stream).await {
+    while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(Error::Stream)?;
         v.update(&chunk)?;
         out.extend_from_slice(&chunk);
@@ -111,53 +113,14 @@ pub(crate) async fn collect_verified(mut stream: ByteStream, desc: &Descriptor) 
     Ok(Bytes::from(out))
 }
 
-/// A stream of one chunk.
-pub(crate) fn once(b: Bytes) -> ByteStream {
-    Box::pin(Unfold {
-        state: Some(Some(b)),
-        step: |s: Option<Bytes>| async move { s.map(|b| (Ok(b), None)) },
-        pending: None,
-    })
-}
-
-/// A stream that starts `open` only when first polled (a source opened only if needed).
-pub(crate) fn lazy(
-    open: impl Future<Output = Result<ByteStream, BoxError>> + Send + 'static,
-) -> ByteStream {
-    enum Lazy {
-        Opening(Pin<Box<dyn Future<Output = Result<ByteStream, BoxError>> + Send>>),
-        Open(ByteStream),
-        Failed,
-    }
-    impl Stream for Lazy {
-        type Item = Result<Bytes, BoxError>;
-        fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-            loop {
-                match &mut *self {
-                    Lazy::Opening(f) => match ready!(f.as_mut().poll(cx)) {
-                        Ok(s) => *self = Lazy::Open(s),
-                        Err(e) => {
-                            *self = Lazy::Failed;
-                            return Poll::Ready(Some(Err(e)));
-                        }
-                    },
-                    Lazy::Open(s) => return s.as_mut().poll_next(cx),
-                    Lazy::Failed => return Poll::Ready(None),
-                }
-            }
-        }
-    }
-    Box::pin(Lazy::Opening(Box::pin(open)))
-}
-
 /// Removes a temporary file or directory when dropped (also when the future that owns it
 /// is cancelled).
 pub(crate) struct RemoveOnDrop {
-    path: Option<std::path::PathBuf>,
+    path: Option<PathBuf>,
 }
 
 impl RemoveOnDrop {
-    pub(crate) fn new(path: std::path::PathBuf) -> Self {
+    pub(crate) fn new(path: PathBuf) -> Self {
         Self { path: Some(path) }
     }
 }
@@ -188,7 +151,7 @@ impl Drop for RemoveOnDrop {
 pub(crate) async fn write_verified(
     mut stream: ByteStream,
     desc: &Descriptor,
-    path: &std::path::Path,
+    path: &Path,
     verified: bool,
     sync: bool,
     on_exit: impl FnOnce() + Send + 'static,
@@ -223,7 +186,7 @@ pub(crate) async fn write_verified(
         result
     });
     let mut received = Ok(());
-    while let Some(chunk) = next(&mut stream).await {
+    while let Some(chunk) = stream.next().await {
         match chunk {
             // A writer that stopped (a digest or size error) is waited for below.
             Ok(c) => {
@@ -238,8 +201,6 @@ pub(crate) async fn write_verified(
         }
     }
     drop(tx);
-    let written = writer
-        .await
-        .map_err(|e| Error::Input(format!("a file task failed: {e}")))?;
+    let written = writer.await?;
     received.and(written)
 }

@@ -13,30 +13,23 @@ use crate::token::{
     token_request,
 };
 use crate::{
-    AuthScheme, Challenge, ChallengeError, Credential, CredentialError, CredentialProvider, Origin,
-    RealmError, Scopes, Token, validate_realm,
+    AuthScheme, BoxError, Challenge, ChallengeError, Credential, CredentialError,
+    CredentialProvider, Origin, RealmError, Scopes, Token, validate_realm,
 };
 
-/// A boxed error from the client's transport.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
-
-/// Authentication failed. Messages name the host and what to do; they never contain a
-/// password or token.
+/// Authentication failed. Messages name the host and what happened; they never contain a
+/// password or token. What a person should do about it is the application's to say.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum AuthError {
     /// The registry wants credentials and none are configured.
-    #[error(
-        "unauthorized: {host} requires credentials; run `oras login {host}` or pass a username and password"
-    )]
+    #[error("unauthorized: {host} requires credentials")]
     NoCredentials {
         /// The registry host.
         host: String,
     },
     /// The registry refused the credentials that were sent.
-    #[error(
-        "unauthorized: {host} rejected the {credential}; check them, or run `oras login {host}` again"
-    )]
+    #[error("unauthorized: {host} rejected the {credential}")]
     CredentialsRejected {
         /// The registry host.
         host: String,
@@ -70,7 +63,7 @@ pub enum AuthError {
     #[error(transparent)]
     Realm(#[from] RealmError),
     /// The token service answered with an error status.
-    #[error("token service {realm} for {host} answered HTTP {status}{}", if *.status == 401 || *.status == 403 { "; the credentials were rejected: run `oras login` again" } else { "" })]
+    #[error("token service {realm} for {host} answered HTTP {status}{}", if *.status == 401 || *.status == 403 { "; the credentials were rejected" } else { "" })]
     TokenService {
         /// The realm, without its query.
         realm: String,
@@ -80,7 +73,7 @@ pub enum AuthError {
         status: u16,
     },
     /// The token service's answer could not be used.
-    #[error("token service {realm}: {source}")]
+    #[error("token service {realm}")]
     TokenResponse {
         /// The realm, without its query.
         realm: String,
@@ -91,7 +84,7 @@ pub enum AuthError {
     #[error(transparent)]
     TokenRequest(#[from] TokenRequestError),
     /// Sending the token request failed.
-    #[error("token request to {realm} failed: {source}")]
+    #[error("token request to {realm} failed")]
     Transport {
         /// The realm, without its query.
         realm: String,

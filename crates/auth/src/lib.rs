@@ -51,9 +51,11 @@
 
 mod authenticator;
 mod base64;
+mod boxed;
 mod cache;
 mod challenge;
 mod credential;
+mod date;
 mod realm;
 mod scope;
 mod secret;
@@ -63,7 +65,8 @@ pub mod token;
 #[cfg(test)]
 mod tests;
 
-pub use authenticator::{AuthError, Authenticator, BoxError};
+pub use authenticator::{AuthError, Authenticator};
+pub use boxed::{BoxError, BoxFuture};
 pub use cache::{CacheKey, Clock, SystemClock, TokenCache};
 pub use challenge::{AuthScheme, Challenge, ChallengeError};
 pub use credential::Credential;

@@ -119,7 +119,7 @@ pub fn parse_token_response(body: &[u8], now: SystemTime) -> Result<Token, Token
     let issued = r
         .issued_at
         .as_deref()
-        .and_then(oras_oci::time::parse_rfc3339)
+        .and_then(crate::date::parse_issued_at)
         .filter(|&t| t <= now && now.duration_since(t).is_ok_and(|age| age < lifetime))
         .unwrap_or(now);
     let margin = (lifetime / 10).min(Duration::from_secs(30));
@@ -257,6 +257,6 @@ pub enum TokenRequestError {
     #[error("an access token is sent as it is; it needs no token request")]
     AccessToken,
     /// The realm and parameters do not make a valid request.
-    #[error("cannot build the token request: {0}")]
+    #[error("cannot build the token request")]
     Http(#[from] http::Error),
 }

@@ -10,12 +10,13 @@ use oras_artifact::auth::{
     Authenticator, ConfigFileStore, Credential, CredentialChain, Secret, StaticCredentials,
 };
 use oras_artifact::distribution::{
-    Client, ClientConfig, HyperOptions, HyperTransport, PlainHttp, ReferrersMode, Repository,
+    Client, ClientConfig, HyperOptions, HyperTransport, PlainHttp, ReferrersMode,
 };
+use oras_artifact::oci::{Digest, ManifestRef};
 use oras_artifact::reference::Reference;
 use oras_artifact::{OciLayout, Remote, Target};
 
-use crate::CliError;
+use crate::error::CliError;
 
 /// How to reach one registry or layout.
 #[derive(Args, Clone, Debug, Default)]
@@ -131,23 +132,37 @@ prefixed!(ToArgs, "to-", "destination");
 pub(crate) struct Opened {
     pub(crate) target: Box<dyn Target>,
     /// The tag or digest, if the reference had one.
-    pub(crate) tag_or_digest: Option<String>,
+    pub(crate) reference: Option<ManifestRef>,
     /// `localhost:5000/repo` or the layout directory, for messages.
     pub(crate) name: String,
     /// `[registry]` or `[oci-layout]`.
     pub(crate) kind: &'static str,
-    pub(crate) repository: Option<Repository>,
-    pub(crate) layout: Option<OciLayout>,
 }
 
 impl Opened {
     /// `name:tag` or `name@digest` for messages and JSON.
-    pub(crate) fn display(&self, reference: &str) -> String {
-        if reference.contains(':') && oras_artifact::oci::Digest::parse(reference).is_ok() {
-            format!("{}@{reference}", self.name)
-        } else {
-            format!("{}:{reference}", self.name)
-        }
+    pub(crate) fn show(&self, reference: &ManifestRef) -> String {
+        format!("{}{}{reference}", self.name, reference.separator())
+    }
+
+    /// `name@digest`.
+    pub(crate) fn show_digest(&self, digest: &Digest) -> String {
+        format!("{}@{digest}", self.name)
+    }
+
+    /// `name:tag`.
+    pub(crate) fn show_tag(&self, tag: &str) -> String {
+        format!("{}:{tag}", self.name)
+    }
+
+    /// The tag or digest the command needs, or an error saying how to give one.
+    pub(crate) fn required(&self, what: &str) -> Result<&ManifestRef, CliError> {
+        self.reference.as_ref().ok_or_else(|| {
+            CliError::new(format!(
+                "{what} needs a tag or digest: {}:TAG or {}@DIGEST",
+                self.name, self.name
+            ))
+        })
     }
 }
 
@@ -189,24 +204,22 @@ pub(crate) async fn open(args: &RemoteArgs, reference: &str) -> Result<Opened, C
         let (dir, tag_or_digest) = split_layout(reference);
         let layout = OciLayout::open(&dir).map_err(CliError::from)?;
         return Ok(Opened {
-            target: Box::new(layout.clone()),
-            tag_or_digest,
+            target: Box::new(layout),
+            reference: tag_or_digest
+                .as_deref()
+                .map(ManifestRef::parse)
+                .transpose()?,
             name: dir,
             kind: "[oci-layout]",
-            repository: None,
-            layout: Some(layout),
         });
     }
     let r = Reference::parse(reference).map_err(|e| CliError::new(format!("{e}")))?;
     let client = client(args, r.registry())?;
-    let repo = client.repository(&r);
     Ok(Opened {
-        target: Box::new(Remote::new(repo.clone())),
-        tag_or_digest: r.tag_or_digest().map(str::to_owned),
+        target: Box::new(Remote::new(client.repository(&r))),
+        reference: r.tag_or_digest().map(ManifestRef::parse).transpose()?,
         name: r.name(),
         kind: "[registry]",
-        repository: Some(repo),
-        layout: None,
     })
 }
 

@@ -8,8 +8,7 @@ use std::task::{Context, Poll};
 use bytes::{Bytes, BytesMut};
 use futures_core::Stream;
 
-/// A boxed error, as transports and body streams report them.
-pub type BoxError = oras_auth::BoxError;
+use crate::BoxError;
 
 /// A stream of body chunks.
 pub type ByteStream = Pin<Box<dyn Stream<Item = Result<Bytes, BoxError>> + Send>>;
@@ -75,6 +74,46 @@ impl Body {
                 reopen: Some(reopen),
             },
         })
+    }
+
+    /// The same content with `wrap` applied to its stream, and to every stream it is
+    /// reopened as (for example to count bytes for progress). The body stays replayable
+    /// if it was.
+    pub fn map_stream(
+        self,
+        wrap: impl Fn(ByteStream) -> ByteStream + Send + Sync + 'static,
+    ) -> Self {
+        let wrap = Arc::new(wrap);
+        let (stream, len, reopen): (ByteStream, Option<u64>, Option<Reopen>) = match self.inner {
+            Inner::Empty => return self,
+            Inner::Bytes(b) => {
+                let len = Some(b.len() as u64);
+                let again = b.clone();
+                (
+                    Box::pin(Once(Some(b))),
+                    len,
+                    Some(Arc::new(move || {
+                        Ok(Box::pin(Once(Some(again.clone()))) as ByteStream)
+                    })),
+                )
+            }
+            Inner::Stream {
+                stream,
+                len,
+                reopen,
+            } => (stream, len, reopen),
+        };
+        let reopen = reopen.map(|r| {
+            let wrap = wrap.clone();
+            Arc::new(move || r().map(|s| wrap(s))) as Reopen
+        });
+        Self {
+            inner: Inner::Stream {
+                stream: wrap(stream),
+                len,
+                reopen,
+            },
+        }
     }
 
     /// The length, when known.

@@ -1,157 +1,48 @@
-//! The client: configuration, and the request loop that handles auth, retries, redirects
-//! and warnings for every operation.
+//! The client, and the request loop every operation goes through: authorize, send, answer
+//! a challenge, retry, follow a redirect. Each step is a function of its own below
+//! [`Client::execute`], which reads as the list of them.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use http::header::{self, HeaderMap, HeaderValue};
 use http::{Method, Request, Response, StatusCode};
-use oras_auth::{Authenticator, Challenge, Origin, Scopes};
+use oras_auth::{AuthError, Authenticator, Challenge, Origin, Scopes};
 use oras_reference::Reference;
 
+use crate::config::{ClientConfig, PlainHttp};
 use crate::error::{Error, ErrorKind, Result};
 use crate::log;
-use crate::{Body, ReferrersMode, Registry, Repository, ResponseBody, Transport};
-
-/// Which registries are spoken to over plain HTTP.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum PlainHttp {
-    /// `localhost`, `127.0.0.1` and `[::1]` (any port), as the `oras` CLI does.
-    #[default]
-    Localhost,
-    /// Those and the named hosts (`host` or `host:port`).
-    Hosts(Vec<String>),
-    /// Every registry.
-    All,
-    /// None.
-    Never,
-}
-
-/// When and how requests are retried.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct RetryPolicy {
-    /// Retries after the first attempt (default 5).
-    pub max_retries: u32,
-    /// The first back-off (default 250 ms); it doubles each retry, with jitter.
-    pub initial_backoff: Duration,
-    /// The longest back-off (default 10 s).
-    pub max_backoff: Duration,
-    /// The longest `Retry-After` honoured (default 60 s); longer ones are cut to it.
-    pub max_retry_after: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        Self {
-            max_retries: 5,
-            initial_backoff: Duration::from_millis(250),
-            max_backoff: Duration::from_secs(10),
-            max_retry_after: Duration::from_secs(60),
-        }
-    }
-}
-
-impl RetryPolicy {
-    /// No retries.
-    pub fn none() -> Self {
-        Self {
-            max_retries: 0,
-            ..Self::default()
-        }
-    }
-}
-
-/// Called once per registry and text for each `Warning: 299` header.
-pub type WarningHook = Arc<dyn Fn(&str, &str) + Send + Sync>;
-
-/// How the client behaves. Build with `ClientConfig::default()` and set fields.
-#[derive(Clone)]
-#[non_exhaustive]
-pub struct ClientConfig {
-    /// Which registries use plain HTTP.
-    pub plain_http: PlainHttp,
-    /// The largest manifest accepted (default 4 MiB).
-    pub manifest_size_limit: usize,
-    /// How much of an error body is read (default 64 KiB).
-    pub error_body_limit: usize,
-    /// Retries.
-    pub retry: RetryPolicy,
-    /// Redirects followed for GET and HEAD (default 10).
-    pub max_redirects: usize,
-    /// Pages followed when listing tags or repositories (default 10 000).
-    pub max_pages: usize,
-    /// Upload blobs in chunks of this size (PATCH) instead of one PUT. `None` (default)
-    /// uploads blobs up to [`ClientConfig::monolithic_limit`] in one PUT and larger ones in
-    /// chunks of [`DEFAULT_CHUNK_SIZE`].
-    pub chunk_size: Option<usize>,
-    /// The largest blob sent in one PUT when `chunk_size` is `None` (default 4 GiB; some
-    /// registries refuse very large single requests, Quay above 20 GB).
-    pub monolithic_limit: u64,
-    /// `User-Agent`.
-    pub user_agent: String,
-    /// Headers added to every request (`oras -H`).
-    pub headers: HeaderMap,
-    /// Receives `Warning: 299` texts; by default they are dropped.
-    pub on_warning: Option<WarningHook>,
-    /// How referrers are found and kept.
-    pub referrers: ReferrersMode,
-    /// Delete the referrers index a new one replaces (default true).
-    pub referrers_gc: bool,
-}
-
-/// The chunk size used for blobs larger than [`ClientConfig::monolithic_limit`].
-pub const DEFAULT_CHUNK_SIZE: usize = 16 * 1024 * 1024;
-
-impl Default for ClientConfig {
-    fn default() -> Self {
-        Self {
-            plain_http: PlainHttp::default(),
-            manifest_size_limit: oras_oci::manifest::DEFAULT_MANIFEST_SIZE_LIMIT,
-            error_body_limit: 64 * 1024,
-            retry: RetryPolicy::default(),
-            max_redirects: 10,
-            max_pages: 10_000,
-            chunk_size: None,
-            monolithic_limit: 4 << 30,
-            user_agent: format!("oras-rs/{}", env!("CARGO_PKG_VERSION")),
-            headers: HeaderMap::new(),
-            on_warning: None,
-            referrers: ReferrersMode::default(),
-            referrers_gc: true,
-        }
-    }
-}
-
-impl fmt::Debug for ClientConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientConfig")
-            .field("plain_http", &self.plain_http)
-            .field("manifest_size_limit", &self.manifest_size_limit)
-            .field("retry", &self.retry)
-            .field("chunk_size", &self.chunk_size)
-            .field("user_agent", &self.user_agent)
-            .finish_non_exhaustive()
-    }
-}
+use crate::url::Url;
+use crate::{Body, Registry, Repository, ResponseBody, Transport, TransportError};
 
 /// A registry as the client reaches it.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub(crate) struct Target {
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Endpoint {
     /// The registry as written in references; credentials are looked up under it.
     pub(crate) host: String,
-    /// `scheme://authority` the API is served from.
-    pub(crate) base: String,
+    /// `scheme://authority/` the API is served from.
+    pub(crate) base: Url,
     pub(crate) https: bool,
 }
 
-impl Target {
-    pub(crate) fn origin(&self) -> Origin {
+impl Endpoint {
+    /// The registry's identity for credentials and tokens.
+    pub(crate) fn auth_origin(&self) -> Origin {
         Origin::new(self.host.clone(), self.https)
+    }
+
+    /// The API URL for `path` (`/v2/…`).
+    pub(crate) fn url(&self, path: &str) -> Url {
+        self.base.at(path)
+    }
+
+    /// Whether `url` is on the registry's own origin, where credentials may go.
+    pub(crate) fn owns(&self, url: &Url) -> bool {
+        self.base.same_origin(url)
     }
 }
 
@@ -197,12 +88,70 @@ impl Client {
     /// default options, the credentials of docker's and the containers' config files and
     /// their helpers ([`CredentialChain::standard`](oras_auth::CredentialChain::standard)),
     /// and [`ClientConfig::default`]. Fails only when no root certificates can be loaded.
-    pub fn standard() -> std::result::Result<Self, crate::TransportError> {
+    pub fn standard() -> std::result::Result<Self, TransportError> {
         Ok(Self::new(
             crate::HyperTransport::new()?,
             Authenticator::new(oras_auth::CredentialChain::standard()),
             ClientConfig::default(),
         ))
+    }
+}
+
+/// What one response means for the request loop.
+enum Next {
+    /// The final response, whatever its status: the operation decides what success is.
+    Done(Response<ResponseBody>),
+    /// The registry asked for credentials: answer its challenges and send again.
+    Authenticate(Vec<Challenge>),
+    /// A passing failure: send again after this long.
+    Retry(Duration),
+    /// A GET or HEAD redirected here.
+    Redirect(Url),
+}
+
+/// The bodies of one request's sends: the first as given, later ones reopened from it.
+struct Bodies {
+    first: Option<Body>,
+    /// A replayable body kept to make copies from.
+    template: Option<Body>,
+}
+
+impl Bodies {
+    fn new(body: Body) -> Self {
+        Self {
+            first: Some(body),
+            template: None,
+        }
+    }
+
+    /// Whether another send can have a body.
+    fn can_resend(&self) -> bool {
+        self.template.is_some() || self.first.as_ref().is_some_and(Body::is_replayable)
+    }
+
+    /// The body for the next send. A replayable body is kept and a copy of it sent, so
+    /// every send starts from its beginning.
+    fn next(&mut self) -> std::result::Result<Body, Error> {
+        let reopen_failed =
+            |e| Error::new(ErrorKind::Body, "cannot reopen the body").with_source(e);
+        if let Some(body) = self.first.take() {
+            if !body.is_replayable() {
+                return Ok(body);
+            }
+            let copy = body
+                .try_clone()
+                .expect("replayable")
+                .map_err(reopen_failed)?;
+            self.template = Some(body);
+            return Ok(copy);
+        }
+        match self.template.as_ref().and_then(Body::try_clone) {
+            Some(copy) => copy.map_err(reopen_failed),
+            None => Err(Error::new(
+                ErrorKind::NotReplayable,
+                "the request must be sent again but its body is a one-shot stream",
+            )),
+        }
     }
 }
 
@@ -240,7 +189,7 @@ impl Client {
         &self.inner.auth
     }
 
-    pub(crate) fn target(&self, host: &str) -> Target {
+    pub(crate) fn endpoint(&self, host: &str) -> Endpoint {
         let https = match &self.inner.config.plain_http {
             PlainHttp::All => false,
             PlainHttp::Never => true,
@@ -252,23 +201,24 @@ impl Client {
         } else {
             host
         };
-        Target {
+        Endpoint {
             host: host.to_owned(),
-            base: format!("{}://{api}", if https { "https" } else { "http" }),
+            base: Url::base(https, api)
+                .unwrap_or_else(|| panic!("{api} is a valid authority: references are checked")),
             https,
         }
     }
 
     /// A registry by host (`ghcr.io`, `localhost:5000`).
     pub fn registry(&self, host: &str) -> Registry {
-        Registry::new(self.clone(), self.target(host))
+        Registry::new(self.clone(), self.endpoint(host))
     }
 
     /// The repository a reference names (its tag and digest are not used).
     pub fn repository(&self, reference: &Reference) -> Repository {
         Repository::new(
             self.clone(),
-            self.target(reference.registry()),
+            self.endpoint(reference.registry()),
             reference.repository().to_owned(),
         )
     }
@@ -290,10 +240,10 @@ impl Client {
             .insert(key, supported);
     }
 
-    /// Waits the back-off the retry policy gives before retry number `attempt` (from 0),
-    /// on the transport's timer: for callers that retry an operation of their own, such as
-    /// sending a manifest again after uploading what the registry lacked.
-    pub async fn wait_before_retry(&self, attempt: u32) {
+    /// Waits the retry policy's back-off before retry number `attempt` (from 0), on the
+    /// transport's timer: for operations that retry a step of their own (a manifest sent
+    /// again after the registry lost track of a blob).
+    pub(crate) async fn back_off(&self, attempt: u32) {
         self.inner.transport.sleep(self.backoff(attempt)).await;
     }
 
@@ -313,7 +263,240 @@ impl Client {
         base.mul_f64(factor).min(p.max_backoff)
     }
 
-    fn warnings(&self, target: &Target, headers: &HeaderMap) {
+    /// Sends a request to `endpoint` with auth, retries and redirects, and returns the
+    /// final response whatever its status (callers decide what success is).
+    pub(crate) async fn execute(
+        &self,
+        endpoint: &Endpoint,
+        scopes: &Scopes,
+        method: Method,
+        url: Url,
+        headers: HeaderMap,
+        body: Body,
+    ) -> Result<Response<ResponseBody>> {
+        let mut url = url;
+        let fail = |e: Error, url: &Url| e.with_request(&method, url);
+        let mut authorization = self
+            .authorize(endpoint, scopes)
+            .await
+            .map_err(|e| fail(e, &url))?;
+        let mut bodies = Bodies::new(body);
+        let (mut attempt, mut answered, mut redirects) = (0u32, false, 0usize);
+        loop {
+            let body = bodies.next().map_err(|e| fail(e, &url))?;
+            let owned = endpoint.owns(&url);
+            let request = self
+                .build(&method, &url, &headers, body, authorization.as_ref(), owned)
+                .map_err(|e| fail(e, &url))?;
+            let response = match self.send(request, &url, endpoint).await {
+                Ok(r) => r,
+                Err(e) => match self.retry_transport(&e, attempt, bodies.can_resend()) {
+                    Some(wait) => {
+                        self.wait(wait, attempt).await;
+                        attempt += 1;
+                        continue;
+                    }
+                    None => {
+                        let retryable = e.is_retryable();
+                        let e = Error::new(ErrorKind::Transport, "request failed")
+                            .with_source(e)
+                            .retryable(retryable);
+                        return Err(fail(e, &url));
+                    }
+                },
+            };
+            self.warnings(endpoint, response.headers());
+            if response.status() == StatusCode::UNAUTHORIZED && owned && answered {
+                return Err(self.refused_again(endpoint, &method, &url, response).await);
+            }
+            match self.next_step(&method, &url, response, owned, attempt, bodies.can_resend()) {
+                Ok(Next::Done(r)) => return Ok(r),
+                Ok(Next::Authenticate(challenges)) => {
+                    let header = self
+                        .answer(endpoint, &challenges, scopes, authorization.as_ref())
+                        .await
+                        .map_err(|e| fail(e, &url))?;
+                    authorization = Some(header);
+                    answered = true;
+                }
+                Ok(Next::Retry(wait)) => {
+                    self.wait(wait, attempt).await;
+                    attempt += 1;
+                }
+                Ok(Next::Redirect(to)) => {
+                    if redirects >= self.config().max_redirects {
+                        let limit = self.config().max_redirects;
+                        let e =
+                            Error::new(ErrorKind::Limit, format!("more than {limit} redirects"));
+                        return Err(fail(e, &url));
+                    }
+                    redirects += 1;
+                    tracing::debug!("redirected to {}", log::shown_url(&to, endpoint.owns(&to)));
+                    url = to;
+                }
+                Err(e) => return Err(fail(e, &url)),
+            }
+        }
+    }
+
+    /// The `Authorization` to send first: Basic for hosts that asked for it, a cached
+    /// token, or a token fetched up front for a challenge seen before.
+    async fn authorize(&self, endpoint: &Endpoint, scopes: &Scopes) -> Result<Option<HeaderValue>> {
+        self.inner
+            .auth
+            .authorization(&endpoint.auth_origin(), scopes, |r| {
+                self.send_token_request(r)
+            })
+            .await
+            .map_err(auth_failed)
+    }
+
+    /// The request for one send. Credentials go to the registry's origin only, never where
+    /// a redirect points.
+    fn build(
+        &self,
+        method: &Method,
+        url: &Url,
+        headers: &HeaderMap,
+        body: Body,
+        authorization: Option<&HeaderValue>,
+        owned: bool,
+    ) -> Result<Request<Body>> {
+        let config = &self.inner.config;
+        let mut req = Request::builder()
+            .method(method.clone())
+            .uri(url.uri().clone());
+        let h = req.headers_mut().expect("a fresh builder has headers");
+        h.extend(config.headers.clone());
+        h.extend(headers.clone());
+        h.insert(
+            header::USER_AGENT,
+            HeaderValue::from_str(&config.user_agent)
+                .unwrap_or(HeaderValue::from_static("oras-rs")),
+        );
+        if let Some(len) = body.len()
+            && (len > 0 || matches!(*method, Method::POST | Method::PUT | Method::PATCH))
+        {
+            h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+        }
+        if let (Some(a), true) = (authorization, owned) {
+            h.insert(header::AUTHORIZATION, a.clone());
+        }
+        req.body(body)
+            .map_err(|e| Error::new(ErrorKind::Input, "invalid request").with_source(e))
+    }
+
+    /// One send through the transport to `url`, logged (see [`log`] for what is shown of a
+    /// URL or `Location` off the registry's origin).
+    async fn send(
+        &self,
+        request: Request<Body>,
+        url: &Url,
+        endpoint: &Endpoint,
+    ) -> std::result::Result<Response<ResponseBody>, TransportError> {
+        let method = request.method().clone();
+        let shown = log::shown_url(url, endpoint.owns(url));
+        log::request(&method, &shown, request.headers());
+        match self.inner.transport.send(request).await {
+            Ok(response) => {
+                log::response(&method, &shown, &response, Some(&endpoint.base));
+                Ok(response)
+            }
+            Err(e) => {
+                log::failed(&method, &shown, &e);
+                Err(e)
+            }
+        }
+    }
+
+    /// Whether a send that got no response is tried again, and after how long.
+    fn retry_transport(
+        &self,
+        e: &TransportError,
+        attempt: u32,
+        can_resend: bool,
+    ) -> Option<Duration> {
+        (e.is_retryable() && attempt < self.config().retry.max_retries && can_resend)
+            .then(|| self.backoff(attempt))
+    }
+
+    /// What a response means: the answer, a challenge to meet, a retry, or a redirect.
+    fn next_step(
+        &self,
+        method: &Method,
+        url: &Url,
+        response: Response<ResponseBody>,
+        owned: bool,
+        attempt: u32,
+        can_resend: bool,
+    ) -> Result<Next> {
+        let status = response.status();
+        if status == StatusCode::UNAUTHORIZED && owned {
+            let challenges = Challenge::from_headers(response.headers())
+                .map_err(|e| auth_failed(AuthError::Challenge(e)))?;
+            tracing::debug!("the registry asks for credentials");
+            return Ok(Next::Authenticate(challenges));
+        }
+        let retry = &self.config().retry;
+        if is_retryable_status(status) && attempt < retry.max_retries && can_resend {
+            let wait = retry_after(response.headers(), SystemTime::now())
+                .map_or_else(|| self.backoff(attempt), |d| d.min(retry.max_retry_after));
+            tracing::debug!("{status}: retrying");
+            return Ok(Next::Retry(wait));
+        }
+        let redirect = matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308);
+        if !(redirect && matches!(*method, Method::GET | Method::HEAD)) {
+            return Ok(Next::Done(response));
+        }
+        let location = response
+            .headers()
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| Error::new(ErrorKind::Protocol, "redirect without Location"))?;
+        url.join(location)
+            .map(Next::Redirect)
+            .ok_or_else(|| Error::new(ErrorKind::Protocol, "redirect to an invalid Location"))
+    }
+
+    /// The `Authorization` to send again with after a 401 (at most one per request: the
+    /// bound that prevents loops).
+    async fn answer(
+        &self,
+        endpoint: &Endpoint,
+        challenges: &[Challenge],
+        scopes: &Scopes,
+        sent: Option<&HeaderValue>,
+    ) -> Result<HeaderValue> {
+        self.inner
+            .auth
+            .respond(&endpoint.auth_origin(), challenges, scopes, sent, |r| {
+                self.send_token_request(r)
+            })
+            .await
+            .map_err(auth_failed)
+    }
+
+    /// The error for a request refused again with fresh credentials: the registry's answer,
+    /// caused by the credentials (or their absence) the authenticator knows of.
+    async fn refused_again(
+        &self,
+        endpoint: &Endpoint,
+        method: &Method,
+        url: &Url,
+        response: Response<ResponseBody>,
+    ) -> Error {
+        let cause = self.inner.auth.rejected(&endpoint.host).await;
+        self.status_error(method, url, response)
+            .await
+            .with_source(cause)
+    }
+
+    async fn wait(&self, wait: Duration, attempt: u32) {
+        tracing::debug!(attempt = attempt + 1, "retrying in {wait:?}");
+        self.inner.transport.sleep(wait).await;
+    }
+
+    fn warnings(&self, endpoint: &Endpoint, headers: &HeaderMap) {
         let Some(hook) = &self.inner.config.on_warning else {
             return;
         };
@@ -334,209 +517,10 @@ impl Client {
                 .warned
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .insert((target.host.clone(), msg.clone()));
+                .insert((endpoint.host.clone(), msg.clone()));
             if fresh {
-                hook(&target.host, &msg);
+                hook(&endpoint.host, &msg);
             }
-        }
-    }
-
-    /// Sends a request to `target` with auth, retries and redirects, and returns the final
-    /// response whatever its status (callers decide what success is).
-    pub(crate) async fn execute(
-        &self,
-        target: &Target,
-        scopes: &Scopes,
-        method: Method,
-        url: String,
-        headers: HeaderMap,
-        body: Body,
-    ) -> Result<Response<ResponseBody>> {
-        let config = &self.inner.config;
-        let origin = target.origin();
-        let fail = |e: Error, url: &str| e.with_request(&method, url);
-        let auth_failed = |e: oras_auth::AuthError, url: &str| {
-            // A token service that could not be reached may answer later; refusals will not.
-            let retryable = matches!(e, oras_auth::AuthError::Transport { .. });
-            Error::new(ErrorKind::Auth, "authentication failed")
-                .with_source(e)
-                .with_request(&method, url)
-                .retryable(retryable)
-        };
-        let mut authorization = self
-            .inner
-            .auth
-            .authorization(&origin, scopes, |r| self.send_token_request(r))
-            .await
-            .map_err(|e| auth_failed(e, &url))?;
-        let replayable = body.is_replayable();
-        let mut first = Some(body);
-        let mut template: Option<Body> = None;
-        let (mut attempt, mut responded, mut redirects) = (0u32, false, 0usize);
-        let mut url = url;
-        loop {
-            // The first send uses the body; later sends use a copy of it.
-            let body = match first.take() {
-                Some(b) => {
-                    if replayable {
-                        let copy = b.try_clone().expect("replayable").map_err(|e| {
-                            fail(
-                                Error::new(ErrorKind::Input, "cannot reopen the body")
-                                    .with_source(e),
-                                &url,
-                            )
-                        })?;
-                        template = Some(b);
-                        copy
-                    } else {
-                        b
-                    }
-                }
-                None => match template.as_ref().and_then(Body::try_clone) {
-                    Some(Ok(b)) => b,
-                    Some(Err(e)) => {
-                        return Err(fail(
-                            Error::new(ErrorKind::Input, "cannot reopen the body").with_source(e),
-                            &url,
-                        ));
-                    }
-                    None => {
-                        return Err(fail(
-                            Error::new(
-                                ErrorKind::NotReplayable,
-                                "the request must be sent again but its body is a one-shot stream",
-                            ),
-                            &url,
-                        ));
-                    }
-                },
-            };
-            let same_origin =
-                url.starts_with(&target.base) && url[target.base.len()..].starts_with(['/', '?']);
-            let mut req = Request::builder().method(method.clone()).uri(&url);
-            let h = req.headers_mut().expect("a fresh builder has headers");
-            h.extend(config.headers.clone());
-            h.extend(headers.clone());
-            h.insert(
-                header::USER_AGENT,
-                HeaderValue::from_str(&config.user_agent)
-                    .unwrap_or(HeaderValue::from_static("oras-rs")),
-            );
-            if let Some(len) = body.len()
-                && (len > 0 || matches!(method, Method::POST | Method::PUT | Method::PATCH))
-            {
-                h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
-            }
-            // Credentials go to the registry's origin only, never where a redirect points.
-            if let (Some(a), true) = (&authorization, same_origin) {
-                h.insert(header::AUTHORIZATION, a.clone());
-            }
-            let req = req.body(body).map_err(|e| {
-                fail(
-                    Error::new(ErrorKind::Input, "invalid request").with_source(e),
-                    &url,
-                )
-            })?;
-            let can_resend = replayable || template.is_some();
-            let shown = log::shown_url(&url, same_origin);
-            log::request(&method, shown, req.headers());
-            let response = match self.inner.transport.send(req).await {
-                Ok(r) => r,
-                Err(e) => {
-                    log::failed(&method, shown, &e);
-                    if e.is_retryable() && attempt < config.retry.max_retries && can_resend {
-                        let wait = self.backoff(attempt);
-                        tracing::debug!(attempt = attempt + 1, "retrying in {wait:?}");
-                        self.inner.transport.sleep(wait).await;
-                        attempt += 1;
-                        continue;
-                    }
-                    let retryable = e.is_retryable();
-                    return Err(fail(
-                        Error::new(ErrorKind::Transport, "request failed")
-                            .with_source(e)
-                            .retryable(retryable),
-                        &url,
-                    ));
-                }
-            };
-            let status = response.status();
-            log::response(&method, shown, status, response.headers(), &target.base);
-            self.warnings(target, response.headers());
-            if status == StatusCode::UNAUTHORIZED && same_origin && responded {
-                // Refused again with fresh credentials: say so, and what to do.
-                let hint = self.inner.auth.rejected(&origin.host).await;
-                return Err(self
-                    .status_error(&method, &url, response)
-                    .await
-                    .with_source(hint));
-            }
-            if status == StatusCode::UNAUTHORIZED && same_origin {
-                let challenges = Challenge::from_headers(response.headers())
-                    .map_err(|e| auth_failed(oras_auth::AuthError::Challenge(e), &url))?;
-                drop(response);
-                tracing::debug!(host = %origin.host, "the registry asks for credentials");
-                let header = self
-                    .inner
-                    .auth
-                    .respond(&origin, &challenges, scopes, authorization.as_ref(), |r| {
-                        self.send_token_request(r)
-                    })
-                    .await
-                    .map_err(|e| auth_failed(e, &url))?;
-                authorization = Some(header);
-                responded = true;
-                continue;
-            }
-            let retryable_status = status.is_server_error()
-                || status == StatusCode::REQUEST_TIMEOUT
-                || status == StatusCode::TOO_MANY_REQUESTS;
-            if retryable_status && attempt < config.retry.max_retries && can_resend {
-                let wait = retry_after(response.headers()).map_or_else(
-                    || self.backoff(attempt),
-                    |d| d.min(config.retry.max_retry_after),
-                );
-                drop(response);
-                tracing::debug!(attempt = attempt + 1, "retrying after {status} in {wait:?}");
-                self.inner.transport.sleep(wait).await;
-                attempt += 1;
-                continue;
-            }
-            let redirect = matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308);
-            if redirect && matches!(method, Method::GET | Method::HEAD) {
-                if redirects >= config.max_redirects {
-                    return Err(fail(
-                        Error::new(
-                            ErrorKind::Limit,
-                            format!("more than {} redirects", config.max_redirects),
-                        ),
-                        &url,
-                    ));
-                }
-                let location = response
-                    .headers()
-                    .get(header::LOCATION)
-                    .and_then(|v| v.to_str().ok())
-                    .ok_or_else(|| {
-                        fail(
-                            Error::new(ErrorKind::Protocol, "redirect without Location"),
-                            &url,
-                        )
-                    })?;
-                url = resolve(&url, location).ok_or_else(|| {
-                    fail(
-                        Error::new(ErrorKind::Protocol, "redirect to an invalid Location"),
-                        &url,
-                    )
-                })?;
-                redirects += 1;
-                let same = url
-                    .strip_prefix(&target.base)
-                    .is_some_and(|rest| rest.starts_with(['/', '?']));
-                tracing::debug!("redirected to {}", log::shown_url(&url, same));
-                continue;
-            }
-            return Ok(response);
         }
     }
 
@@ -545,17 +529,18 @@ impl Client {
     async fn send_token_request(
         &self,
         req: Request<Vec<u8>>,
-    ) -> std::result::Result<Response<Vec<u8>>, crate::TransportError> {
+    ) -> std::result::Result<Response<Vec<u8>>, TransportError> {
         let req = req.map(Body::from);
-        let (method, url) = (req.method().clone(), req.uri().to_string());
-        log::request(&method, &url, req.headers());
+        let method = req.method().clone();
+        let shown = req.uri().to_string();
+        log::request(&method, &shown, req.headers());
         let resp = self
             .inner
             .transport
             .send(req)
             .await
-            .inspect_err(|e| log::failed(&method, &url, e))?;
-        log::response(&method, &url, resp.status(), resp.headers(), "");
+            .inspect_err(|e| log::failed(&method, &shown, e))?;
+        log::response(&method, &shown, &resp, None);
         let (parts, body) = resp.into_parts();
         let bytes = body
             .collect_truncated(oras_auth::token::TOKEN_RESPONSE_LIMIT + 1)
@@ -567,7 +552,7 @@ impl Client {
     pub(crate) async fn status_error(
         &self,
         method: &Method,
-        url: &str,
+        url: &Url,
         response: Response<ResponseBody>,
     ) -> Error {
         let status = response.status();
@@ -579,36 +564,28 @@ impl Client {
     }
 }
 
-/// `Retry-After` in seconds (HTTP dates are ignored: the back-off applies).
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let v = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
-    v.parse::<u64>().ok().map(Duration::from_secs)
+fn auth_failed(e: AuthError) -> Error {
+    // A token service that could not be reached may answer later; refusals will not.
+    let retryable = matches!(e, AuthError::Transport { .. });
+    Error::new(ErrorKind::Auth, "authentication failed")
+        .with_source(e)
+        .retryable(retryable)
 }
 
-/// Resolves a `Location` against the URL it came from.
-pub(crate) fn resolve(base: &str, location: &str) -> Option<String> {
-    if location.starts_with("http://") || location.starts_with("https://") {
-        return location
-            .parse::<http::Uri>()
-            .ok()
-            .map(|_| location.to_owned());
+/// Statuses that say "try again later": server errors, 408 and 429.
+pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
+    status.is_server_error()
+        || status == StatusCode::REQUEST_TIMEOUT
+        || status == StatusCode::TOO_MANY_REQUESTS
+}
+
+/// `Retry-After` as a wait from `now`: seconds, or an HTTP date (a date in the past means
+/// now).
+fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    let v = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = v.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
     }
-    let scheme_end = base.find("://")? + 3;
-    let authority_end = base[scheme_end..]
-        .find(['/', '?'])
-        .map_or(base.len(), |i| scheme_end + i);
-    let origin = &base[..authority_end];
-    let resolved = if location.starts_with("//") {
-        format!("{}{location}", &base[..scheme_end - 2])
-    } else if location.starts_with('/') {
-        format!("{origin}{location}")
-    } else {
-        let path_end = base.find('?').unwrap_or(base.len());
-        let dir_end = base[..path_end]
-            .rfind('/')
-            .filter(|&i| i >= authority_end)
-            .map_or(path_end, |i| i + 1);
-        format!("{}{location}", &base[..dir_end])
-    };
-    resolved.parse::<http::Uri>().ok().map(|_| resolved)
+    let at = httpdate::parse_http_date(v).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
 }

@@ -6,6 +6,7 @@ use http::{Method, StatusCode};
 use serde::Deserialize;
 
 use crate::BoxError;
+use crate::url::Url;
 
 /// What went wrong, broadly.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -30,6 +31,9 @@ pub enum ErrorKind {
     Limit,
     /// Bad input from the caller.
     Input,
+    /// The source of a request body failed while it was read (a file, or another
+    /// registry's blob being copied).
+    Body,
 }
 
 /// One entry of a registry's error body (`{"errors":[{"code","message","detail"}]}`).
@@ -69,12 +73,6 @@ struct Inner {
     source: Option<BoxError>,
 }
 
-/// The URL as shown in errors: scheme, host and path; no query (upload state, tokens).
-pub(crate) fn display_url(url: &str) -> String {
-    let cut = url.find('?').unwrap_or(url.len());
-    url[..cut].to_owned()
-}
-
 impl Error {
     pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Self {
@@ -91,9 +89,11 @@ impl Error {
         }
     }
 
-    pub(crate) fn with_request(mut self, method: &Method, url: &str) -> Self {
+    /// The request it is about. The URL is kept without its query (upload state,
+    /// signatures of pre-signed URLs).
+    pub(crate) fn with_request(mut self, method: &Method, url: &Url) -> Self {
         self.inner.method = Some(method.clone());
-        self.inner.url = Some(display_url(url));
+        self.inner.url = Some(url.without_query());
         self
     }
 
@@ -108,7 +108,7 @@ impl Error {
     }
 
     /// An error for a response with an error status, from its (size-limited) body.
-    pub(crate) fn from_status(method: &Method, url: &str, status: StatusCode, body: &[u8]) -> Self {
+    pub(crate) fn from_status(method: &Method, url: &Url, status: StatusCode, body: &[u8]) -> Self {
         let codes = serde_json::from_slice::<ErrorBody>(body)
             .map(|b| b.errors)
             .unwrap_or_default();
@@ -121,9 +121,7 @@ impl Error {
             let text: String = c.message.chars().take(300).collect();
             message.push_str(&format!("; {}: {text}", c.code));
         }
-        let retryable = status.is_server_error()
-            || status == StatusCode::REQUEST_TIMEOUT
-            || status == StatusCode::TOO_MANY_REQUESTS
+        let retryable = crate::client::is_retryable_status(status)
             || codes.iter().any(|c| c.code == "TOOMANYREQUESTS");
         let mut e = Self::new(ErrorKind::Status, message)
             .with_request(method, url)
@@ -158,7 +156,12 @@ impl Error {
         &self.inner.codes
     }
 
-    fn has_code(&self, codes: &[&str]) -> bool {
+    /// Whether the registry sent this error code (`MANIFEST_BLOB_UNKNOWN`, `DENIED`, ...).
+    pub fn has_code(&self, code: &str) -> bool {
+        self.has_any_code(&[code])
+    }
+
+    fn has_any_code(&self, codes: &[&str]) -> bool {
         self.inner
             .codes
             .iter()
@@ -168,13 +171,13 @@ impl Error {
     /// The content or repository does not exist.
     pub fn is_not_found(&self) -> bool {
         self.inner.status == Some(StatusCode::NOT_FOUND)
-            || self.has_code(&["BLOB_UNKNOWN", "MANIFEST_UNKNOWN", "NAME_UNKNOWN"])
+            || self.has_any_code(&["BLOB_UNKNOWN", "MANIFEST_UNKNOWN", "NAME_UNKNOWN"])
     }
 
     /// Credentials are missing or were refused.
     pub fn is_unauthorized(&self) -> bool {
         self.inner.status == Some(StatusCode::UNAUTHORIZED)
-            || self.has_code(&["UNAUTHORIZED"])
+            || self.has_any_code(&["UNAUTHORIZED"])
             || self
                 .source_auth()
                 .is_some_and(oras_auth::AuthError::is_unauthorized)
@@ -182,7 +185,7 @@ impl Error {
 
     /// Authenticated, but not allowed.
     pub fn is_denied(&self) -> bool {
-        self.inner.status == Some(StatusCode::FORBIDDEN) || self.has_code(&["DENIED"])
+        self.inner.status == Some(StatusCode::FORBIDDEN) || self.has_any_code(&["DENIED"])
     }
 
     /// Trying again later may succeed (5xx, 408, 429, connection failures).
@@ -200,11 +203,8 @@ impl fmt::Display for Error {
         if let (Some(m), Some(u)) = (&self.inner.method, &self.inner.url) {
             write!(f, "{m} {u}: ")?;
         }
-        f.write_str(&self.inner.message)?;
-        if let Some(s) = &self.inner.source {
-            write!(f, ": {s}")?;
-        }
-        Ok(())
+        // The cause is `source()`'s to tell, not repeated here.
+        f.write_str(&self.inner.message)
     }
 }
 

@@ -22,7 +22,8 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
 
-use crate::transport::{BoxFuture, Transport, TransportError, TransportErrorKind};
+use crate::BoxFuture;
+use crate::transport::{Transport, TransportError, TransportErrorKind};
 use crate::{Body, BoxError, ResponseBody};
 
 /// How the hyper transport connects.
@@ -207,18 +208,13 @@ fn is_tls(e: Option<&(dyn std::error::Error + 'static)>) -> bool {
     is_tls(e.source())
 }
 
-fn describe(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        source = s.source();
+/// What a failed send says of itself; the hyper error, kept as the source, says why.
+fn summary(kind: TransportErrorKind) -> &'static str {
+    match kind {
+        TransportErrorKind::Connect => "cannot connect",
+        TransportErrorKind::Tls => "TLS failed",
+        _ => "the connection failed",
     }
-    out
 }
 
 impl Transport for HyperTransport {
@@ -239,7 +235,7 @@ impl Transport for HyperTransport {
                 }
                 Ok(Err(e)) => {
                     let kind = classify(&e);
-                    return Err(TransportError::new(kind, describe(&e), Some(Box::new(e))));
+                    return Err(TransportError::new(kind, summary(kind), Some(Box::new(e))));
                 }
                 Ok(Ok(r)) => r,
             };

@@ -36,24 +36,37 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod blob;
 mod body;
 mod client;
+mod config;
 mod error;
 #[cfg(feature = "hyper")]
 mod hyper_transport;
 mod log;
+mod page;
 mod referrers;
+mod registry;
 mod repository;
+mod request;
 mod transport;
+mod upload;
+mod url;
 
-pub use body::{Body, BoxError, ByteStream, CollectError, LimitExceeded, ResponseBody};
-pub use client::{Client, ClientConfig, DEFAULT_CHUNK_SIZE, PlainHttp, RetryPolicy, WarningHook};
+pub use blob::BlobReader;
+pub use body::{Body, ByteStream, CollectError, LimitExceeded, ResponseBody};
+pub use client::Client;
+pub use config::{ClientConfig, DEFAULT_CHUNK_SIZE, PlainHttp, RetryPolicy, WarningHook};
 pub use error::{Error, ErrorCode, ErrorKind, Result};
 #[cfg(feature = "hyper")]
 pub use hyper_transport::{HyperOptions, HyperTransport};
+pub use oras_auth::{BoxError, BoxFuture};
+pub use page::next_link;
 pub use referrers::{ReferrersMode, referrers_tag};
-pub use repository::{BlobReader, BlobUpload, Mounted, Registry, Repository, next_link};
-pub use transport::{BoxFuture, Transport, TransportError, TransportErrorKind};
+pub use registry::Registry;
+pub use repository::{Repository, Resupply};
+pub use transport::{Transport, TransportError, TransportErrorKind};
+pub use upload::{BlobUpload, Mount};
 
 /// The README's examples, compiled (and run unless marked otherwise) by `cargo test --doc`.
 #[cfg(doctest)]

@@ -5,7 +5,9 @@
 //! of a URL outside the registry's origin (a pre-signed storage URL carries its signature
 //! there) is cut off. Bodies are never logged.
 
-use http::{HeaderMap, Method, StatusCode};
+use http::{HeaderMap, Method, Response};
+
+use crate::url::Url;
 
 /// The target every event of this crate's HTTP exchanges carries, so a subscriber can
 /// turn them on alone (`oras_distribution::http=trace`).
@@ -35,48 +37,50 @@ const SECRET_HEADERS: &[&str] = &[
 ];
 
 /// `url` as it may be logged: whole on the registry's origin, without its query elsewhere.
-pub(crate) fn shown_url(url: &str, same_origin: bool) -> &str {
-    if same_origin {
-        url
+pub(crate) fn shown_url(url: &Url, on_registry: bool) -> String {
+    if on_registry {
+        url.to_string()
     } else {
-        url.split_once('?').map_or(url, |(path, _)| path)
+        url.without_query()
     }
 }
 
-/// Logs `headers` at TRACE. A `Location` that leaves `base` (the registry's origin) loses
+/// Logs `headers` at TRACE. A `Location` that leaves the registry's origin `base` loses
 /// its query, as URLs do.
-fn headers(direction: &str, headers: &HeaderMap, base: &str) {
+fn headers(direction: &str, headers: &HeaderMap, base: Option<&Url>) {
     if !tracing::enabled!(target: HTTP, tracing::Level::TRACE) {
         return;
     }
     for (name, value) in headers {
-        let value = if SECRET_HEADERS.contains(&name.as_str()) {
-            "<redacted>"
+        let text = value.to_str().unwrap_or("<binary>");
+        let shown = if SECRET_HEADERS.contains(&name.as_str()) {
+            "<redacted>".to_owned()
         } else if name == http::header::LOCATION {
-            let v = value.to_str().unwrap_or("<binary>");
-            let relative = v.starts_with('/') && !v.starts_with("//");
-            let on_base = !base.is_empty()
-                && v.strip_prefix(base)
-                    .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?']));
-            shown_url(v, relative || on_base)
+            match base.and_then(|b| b.join(text).map(|to| (b.same_origin(&to), to))) {
+                Some((true, _)) => text.to_owned(),
+                Some((false, to)) => to.without_query(),
+                None => text
+                    .split_once('?')
+                    .map_or(text, |(path, _)| path)
+                    .to_owned(),
+            }
         } else {
-            value.to_str().unwrap_or("<binary>")
+            text.to_owned()
         };
-        tracing::trace!(target: HTTP, "{direction} {name}: {value}");
+        tracing::trace!(target: HTTP, "{direction} {name}: {shown}");
     }
 }
 
 /// A request about to be sent.
 pub(crate) fn request(method: &Method, url: &str, h: &HeaderMap) {
     tracing::debug!(target: HTTP, "> {method} {url}");
-    headers(">", h, "");
+    headers(">", h, None);
 }
 
-/// The response to it, from a server whose origin is `base` (empty when it is not the
-/// registry's).
-pub(crate) fn response(method: &Method, url: &str, status: StatusCode, h: &HeaderMap, base: &str) {
-    tracing::debug!(target: HTTP, "< {status} {method} {url}");
-    headers("<", h, base);
+/// The response to it; `base` is the registry's origin (`None` for a token service).
+pub(crate) fn response<B>(method: &Method, url: &str, response: &Response<B>, base: Option<&Url>) {
+    tracing::debug!(target: HTTP, "< {} {method} {url}", response.status());
+    headers("<", response.headers(), base);
 }
 
 /// The transport's failure to get a response.

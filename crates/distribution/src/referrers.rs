@@ -1,16 +1,16 @@
 //! Referrers: the API where the registry has it, the `<alg>-<hex>` tag schema where not,
 //! and the referrers index this client keeps up to date on registries without the API.
 
-use http::header::{self, HeaderMap, HeaderValue};
+use http::header::{self, HeaderMap};
 use http::{Method, StatusCode};
-use oras_oci::{Descriptor, Digest, ImageIndex, Manifest, media_type};
+use oras_oci::{Descriptor, Digest, ImageIndex, Manifest, ManifestRef, media_type};
 
 use tracing::Instrument;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::log::op_span;
-use crate::repository::{Repository, next_link};
-use crate::{Body, client::resolve};
+use crate::page::Listing;
+use crate::repository::Repository;
 
 /// How referrers are found and kept (the `oras` CLI's `--distribution-spec`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -27,14 +27,52 @@ pub enum ReferrersMode {
 }
 
 /// The tag under which the tag schema keeps the referrers of `digest`:
-/// `<algorithm>-<encoded>`, the encoded part cut to 64 characters.
+/// `<algorithm>-<encoded>`, the encoded part cut to 64 characters, and any character a
+/// tag may not hold replaced by `-`, as the spec says.
 pub fn referrers_tag(digest: &Digest) -> String {
     let encoded = digest.encoded();
-    format!(
+    let tag: String = format!(
         "{}-{}",
         digest.algorithm_name(),
         &encoded[..encoded.len().min(64)]
     )
+    .chars()
+    .map(|c| {
+        if c.is_ascii_alphanumeric() || "._-".contains(c) {
+            c
+        } else {
+            '-'
+        }
+    })
+    .take(128)
+    .collect();
+    tag
+}
+
+/// [`referrers_tag`] as a reference.
+fn referrers_tag_ref(digest: &Digest) -> ManifestRef {
+    ManifestRef::tag_of(&referrers_tag(digest))
+        .expect("an algorithm starts with a letter or digit and the rest is made tag-safe")
+}
+
+/// A page of the referrers API: an image index.
+fn referrers_page(headers: &HeaderMap, bytes: bytes::Bytes, limit: usize) -> Result<ImageIndex> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let index = Manifest::parse_with_limit(bytes, content_type, limit).map_err(|e| {
+        Error::new(
+            ErrorKind::Manifest,
+            "the referrers API sent an invalid index",
+        )
+        .with_source(e)
+    })?;
+    index.as_index().cloned().ok_or_else(|| {
+        Error::new(
+            ErrorKind::Protocol,
+            "the referrers API did not answer with an index",
+        )
+    })
 }
 
 enum Change {
@@ -103,94 +141,36 @@ impl Repository {
         subject: &Digest,
         artifact_type: Option<&str>,
     ) -> Result<Option<Vec<Descriptor>>> {
-        let mut url = self.url_for(&format!("referrers/{subject}"));
+        let mut tail = format!("referrers/{subject}");
         if let Some(t) = artifact_type {
-            url.push_str(&format!("?artifactType={}", t.replace('+', "%2B")));
+            tail.push_str(&format!("?artifactType={}", t.replace('+', "%2B")));
         }
-        let mut out = Vec::new();
-        let scopes = self.pull_scopes();
-        let max_pages = self.client().config().max_pages;
-        for page in 0..max_pages {
-            let mut h = HeaderMap::new();
-            h.insert(
-                header::ACCEPT,
-                HeaderValue::from_static(media_type::OCI_INDEX),
-            );
-            let r = self
-                .client()
-                .execute(
-                    self.target(),
-                    &scopes,
-                    Method::GET,
-                    url.clone(),
-                    h,
-                    Body::empty(),
-                )
-                .await?;
-            if page == 0 && r.status() == StatusCode::NOT_FOUND {
-                self.set_referrers_api(false);
-                return Ok(None);
-            }
-            if r.status() != StatusCode::OK {
-                return Err(self.client().status_error(&Method::GET, &url, r).await);
-            }
-            self.set_referrers_api(true);
-            let filtered = r
-                .headers()
-                .get_all("oci-filters-applied")
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .any(|v| v.split(',').any(|f| f.trim() == "artifactType"));
-            let next = next_link(r.headers());
-            let content_type = r
-                .headers()
-                .get(header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
-            let limit = self.client().config().manifest_size_limit;
-            let bytes = r.into_body().collect_limited(limit).await.map_err(|e| {
-                Error::new(ErrorKind::Manifest, format!("referrers: {e}"))
-                    .with_request(&Method::GET, &url)
-            })?;
-            let index =
-                Manifest::parse_with_limit(bytes, content_type.as_deref(), limit).map_err(|e| {
-                    Error::new(ErrorKind::Manifest, e.to_string()).with_request(&Method::GET, &url)
-                })?;
-            let Some(index) = index.as_index() else {
-                return Err(Error::new(
-                    ErrorKind::Protocol,
-                    "the referrers API did not answer with an index",
-                )
-                .with_request(&Method::GET, &url));
-            };
-            let mut list = index.manifests.clone();
-            if let (Some(t), false) = (artifact_type, filtered) {
-                list.retain(|d| d.artifact_type.as_deref() == Some(t));
-            }
-            out.extend(list);
-            let Some(next) = next else {
-                return Ok(Some(out));
-            };
-            let resolved = resolve(&url, &next).ok_or_else(|| {
-                Error::new(ErrorKind::Protocol, "invalid Link header")
-                    .with_request(&Method::GET, &url)
-            })?;
-            if !self.same_origin(&resolved) {
-                return Err(Error::new(
-                    ErrorKind::Protocol,
-                    format!(
-                        "Link header points to another origin: {}",
-                        crate::error::display_url(&resolved)
-                    ),
-                )
-                .with_request(&Method::GET, &url));
-            }
-            url = resolved;
-        }
-        Err(
-            Error::new(ErrorKind::Limit, format!("more than {max_pages} pages"))
-                .with_request(&Method::GET, &url),
-        )
+        let limit = self.client().config().manifest_size_limit;
+        let listing = Listing {
+            client: self.client(),
+            endpoint: self.endpoint(),
+            scopes: self.pull_scopes(),
+            first: self.url(&tail),
+            accept: Some(media_type::OCI_INDEX),
+            absent_on_404: true,
+        };
+        let list = listing
+            .collect(|headers, bytes| {
+                let index = referrers_page(headers, bytes, limit)?;
+                let filtered = headers
+                    .get_all("oci-filters-applied")
+                    .iter()
+                    .filter_map(|v| v.to_str().ok())
+                    .any(|v| v.split(',').any(|f| f.trim() == "artifactType"));
+                let mut list = index.manifests;
+                if let (Some(t), false) = (artifact_type, filtered) {
+                    list.retain(|d| d.artifact_type.as_deref() == Some(t));
+                }
+                Ok(list)
+            })
+            .await?;
+        self.set_referrers_api(list.is_some());
+        Ok(list)
     }
 
     /// The tag schema's index and its ETag, if any.
@@ -198,7 +178,7 @@ impl Repository {
         &self,
         subject: &Digest,
     ) -> Result<Option<(ImageIndex, Option<(Digest, Option<String>)>)>> {
-        let tag = referrers_tag(subject);
+        let tag = referrers_tag_ref(subject);
         match self.fetch_manifest_with_etag(&tag).await {
             Ok((m, etag)) => match m.as_index() {
                 Some(i) => Ok(Some((i.clone(), Some((m.digest().clone(), etag))))),
@@ -239,27 +219,19 @@ impl Repository {
             return Ok(known);
         }
         let zero = Digest::parse(&format!("sha256:{}", "0".repeat(64))).expect("a valid digest");
-        let url = self.url_for(&format!("referrers/{zero}"));
-        let mut h = HeaderMap::new();
-        h.insert(
-            header::ACCEPT,
-            HeaderValue::from_static(media_type::OCI_INDEX),
-        );
-        let r = self
-            .client()
-            .execute(
-                self.target(),
-                &self.pull_scopes(),
+        let call = self
+            .call(
                 Method::GET,
-                url.clone(),
-                h,
-                Body::empty(),
+                self.url(&format!("referrers/{zero}")),
+                self.pull_scopes(),
             )
-            .await?;
+            .accept(media_type::OCI_INDEX);
+        let url = call.url().clone();
+        let r = call.send().await?;
         let supported = match r.status() {
             StatusCode::OK => true,
             StatusCode::NOT_FOUND => false,
-            _ => return Err(self.client().status_error(&Method::GET, &url, r).await),
+            _ => return Err(self.status_error(&Method::GET, &url, r).await),
         };
         self.set_referrers_api(supported);
         Ok(supported)
@@ -271,7 +243,7 @@ impl Repository {
         if self.referrers_api() == Some(true) {
             return Ok(());
         }
-        let manifest = match self.fetch_manifest(digest.as_str()).await {
+        let manifest = match self.fetch_manifest(digest).await {
             Ok(m) => m,
             Err(e) if e.is_not_found() => return Ok(()),
             Err(e) => return Err(e),
@@ -287,7 +259,7 @@ impl Repository {
     /// registry gave an ETag; re-read and retried when another writer got there first),
     /// then deletes the index it replaced.
     async fn update_referrers_index(&self, subject: &Digest, change: Change) -> Result<()> {
-        let tag = referrers_tag(subject);
+        let tag = referrers_tag_ref(subject);
         for _ in 0..5 {
             let current = self.referrers_from_tag(subject).await?;
             let (old_list, old) = match current {

@@ -1,16 +1,11 @@
 //! The one seam between the protocol and the network.
 
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::time::Duration;
 
 use http::{Request, Response};
 
-use crate::{Body, BoxError, ResponseBody};
-
-/// A boxed, sendable future.
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+use crate::{Body, BoxError, BoxFuture, ResponseBody};
 
 /// Sends HTTP requests. Implement it to run the client over your own HTTP stack (a tower
 /// service, a proxy-aware client, an in-memory fake).

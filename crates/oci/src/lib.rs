@@ -6,6 +6,7 @@
 //! - [`Digest`] (`sha256:…`, validated) and [`Digester`] (streaming SHA-256/SHA-512, with a
 //!   fast aws-lc-rs backend behind the `aws-lc-rs` feature).
 //! - [`Descriptor`]: media type, digest and size of a piece of content, and [`Platform`].
+//! - [`ManifestRef`]: what names a manifest in a repository, a tag or a digest.
 //! - [`ImageManifest`] and [`ImageIndex`]: the structured forms; [`Manifest`]: a manifest
 //!   kept as the exact bytes it was read from, so its digest is always over those bytes.
 //! - [`pack::pack_manifest`]: the image spec 1.0 and 1.1 packing rules ORAS uses.
@@ -57,6 +58,7 @@ pub mod annotations;
 mod descriptor;
 mod digest;
 pub mod manifest;
+mod manifest_ref;
 pub mod media_type;
 #[cfg(feature = "oci-spec")]
 mod oci_spec_compat;
@@ -71,6 +73,7 @@ mod tests;
 pub use descriptor::{Descriptor, EMPTY_JSON, Extra};
 pub use digest::{Algorithm, Backend, BackendUnavailable, Digest, DigestError, Digester};
 pub use manifest::{ImageIndex, ImageManifest, Manifest};
+pub use manifest_ref::{IntoManifestRef, ManifestRef, ManifestRefError};
 #[cfg(feature = "oci-spec")]
 pub use oci_spec_compat::OciSpecError;
 pub use platform::Platform;

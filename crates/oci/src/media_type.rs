@@ -73,3 +73,9 @@ pub fn is_valid(media_type: &str) -> bool {
     };
     matches!(media_type.split_once('/'), Some((t, s)) if part(t) && part(s))
 }
+
+/// Whether `media_type` is any manifest this crate parses: an image manifest or an index.
+/// Content of other types is a blob.
+pub fn is_manifest(media_type: &str) -> bool {
+    is_image_manifest(media_type) || is_index(media_type)
+}

@@ -955,3 +955,42 @@ proptest! {
         let _ = Manifest::parse(bytes, ct);
     }
 }
+
+#[test]
+fn manifest_refs_are_tags_or_digests_by_grammar() {
+    use crate::{IntoManifestRef, ManifestRef, ManifestRefError};
+    let digest = format!("sha256:{}", "a".repeat(64));
+    let d: ManifestRef = digest.parse().unwrap();
+    assert_eq!(d.digest().map(Digest::as_str), Some(digest.as_str()));
+    assert_eq!(
+        (d.tag(), d.separator(), d.to_string()),
+        (None, '@', digest.clone())
+    );
+    for tag in ["v1", "latest", "_x", "1.2.3-rc.1", &"t".repeat(128)] {
+        let t = ManifestRef::parse(tag).unwrap();
+        assert_eq!((t.tag(), t.digest(), t.separator()), (Some(tag), None, ':'));
+    }
+    for bad in ["", ".v1", "-v1", "a/b", "has space", &"t".repeat(129)] {
+        assert!(
+            matches!(ManifestRef::parse(bad), Err(ManifestRefError::Tag(_))),
+            "{bad:?}"
+        );
+    }
+    // A `:` means a digest, so a malformed one is a digest error, never a tag.
+    for bad in ["sha256:short", "v1:", ":"] {
+        assert!(
+            matches!(
+                ManifestRef::parse(bad),
+                Err(ManifestRefError::Digest { .. })
+            ),
+            "{bad:?}"
+        );
+    }
+    assert!(ManifestRef::tag_of("sha256:abc").is_err());
+    assert_eq!(
+        "v1".into_manifest_ref().unwrap(),
+        ManifestRef::tag_of("v1").unwrap()
+    );
+    let parsed = Digest::parse(&digest).unwrap();
+    assert_eq!((&parsed).into_manifest_ref().unwrap(), d);
+}

@@ -27,7 +27,10 @@ async fn put(target: &dyn Target, desc: &Descriptor, bytes: &[u8]) {
     target
         .push(
             desc,
-            Box::pin(OnceStream(Some(Bytes::copy_from_slice(bytes)))),
+            oras_artifact::distribution::Body::from_stream(
+                Box::pin(OnceStream(Some(Bytes::copy_from_slice(bytes)))),
+                None,
+            ),
         )
         .await
         .unwrap();
@@ -133,7 +136,7 @@ async fn refused(
         std::fs::read_to_string(out.join("existing.txt")).unwrap(),
         "keep me"
     );
-    err.to_string()
+    oras_tests::report(&err)
 }
 
 fn is_unsafe(e: &Error) -> bool {

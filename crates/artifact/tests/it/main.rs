@@ -12,9 +12,13 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+// Registries need the default transport; layouts and memory need nothing (these run with
+// `--no-default-features` too).
+#[cfg(feature = "hyper")]
 mod faults;
 mod hostile;
 mod local;
+#[cfg(feature = "hyper")]
 mod remote;
 
 /// A directory removed when dropped.

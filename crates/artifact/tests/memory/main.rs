@@ -90,7 +90,9 @@ async fn a_1_gib_artifact_push_pull_and_copy_keep_peak_rss_under_64_mib() {
         .unwrap();
     let copy_time = started.elapsed() - push_time - pull_time;
     assert_eq!(
-        oras_artifact::Target::resolve(&dst, "v1").await.unwrap(),
+        oras_artifact::prelude::Resolve::resolve(&dst, &"v1".parse().unwrap())
+            .await
+            .unwrap(),
         pushed.manifest
     );
 

@@ -3,12 +3,10 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::future::Future;
 use std::path::PathBuf;
-use std::pin::Pin;
 use std::sync::Arc;
 
-use crate::Credential;
+use crate::{BoxFuture, Credential};
 
 mod blocking;
 pub mod docker;
@@ -16,9 +14,6 @@ pub mod helper;
 
 pub use docker::DockerConfig;
 pub use helper::Helper;
-
-/// A boxed future, for [`CredentialProvider`]'s object-safe method.
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// A credential store could not be read or written. Messages name the file, helper and
 /// host, and never a secret.
@@ -35,7 +30,7 @@ pub enum CredentialError {
     },
     /// A configured credential helper is not installed.
     #[error(
-        "credential helper docker-credential-{helper} for {host} is configured in {} but not found on PATH: install it, or remove it from `credsStore`/`credHelpers` there to keep credentials in the file",
+        "credential helper docker-credential-{helper} for {host} is configured in {} but not found on PATH",
         config.display()
     )]
     HelperMissing {
@@ -57,11 +52,11 @@ pub enum CredentialError {
         detail: String,
     },
     /// Other I/O.
-    #[error("credential store I/O: {0}")]
+    #[error("credential store I/O failed")]
     Io(#[from] std::io::Error),
     /// A custom provider's own error.
-    #[error("credential provider: {0}")]
-    Provider(Box<dyn std::error::Error + Send + Sync>),
+    #[error("credential provider failed")]
+    Provider(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 /// Something that knows credentials for registry hosts. Implement it to plug in a cloud

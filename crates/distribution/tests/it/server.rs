@@ -231,8 +231,7 @@ async fn a_server_that_keeps_answering_401_gets_a_clear_error_in_bounded_request
         .unwrap_err();
     assert!(err.is_unauthorized(), "{err}");
     assert!(
-        err.to_string()
-            .contains("rejected the username \"alice\" and password"),
+        oras_tests::report(&err).contains("rejected the username \"alice\" and password"),
         "{err}"
     );
     assert_eq!(
@@ -311,7 +310,7 @@ async fn corruption_stalls_and_hostile_answers_over_http() {
     let err = r.fetch_blob_bytes(&d).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Transport, "{err}");
     assert!(
-        err.to_string().contains("no response within 300ms"),
+        oras_tests::report(&err).contains("no response within 300ms"),
         "{err}"
     );
     assert!(started.elapsed() < Duration::from_secs(10));
@@ -327,7 +326,7 @@ async fn corruption_stalls_and_hostile_answers_over_http() {
     );
     let err = r.fetch_manifest("v1").await.unwrap_err();
     assert!(
-        err.to_string().contains("exceeds the limit of 4096 bytes"),
+        oras_tests::report(&err).contains("exceeds the limit of 4096 bytes"),
         "{err}"
     );
 
@@ -351,8 +350,7 @@ async fn corruption_stalls_and_hostile_answers_over_http() {
     );
     let err = r.tags(Some(1)).await.unwrap_err();
     assert!(
-        err.to_string()
-            .contains("Link header points to another origin"),
+        oras_tests::report(&err).contains("Link header points to another origin"),
         "{err}"
     );
 
@@ -448,16 +446,14 @@ async fn servers_that_stream_forever_get_bounded_errors() {
     server.fault("GET /v2/a/manifests/", ServerFault::Endless(200));
     let err = r.fetch_manifest("v1").await.unwrap_err();
     assert!(
-        err.to_string()
-            .contains("exceeds the limit of 4194304 bytes"),
+        oras_tests::report(&err).contains("exceeds the limit of 4194304 bytes"),
         "{err}"
     );
 
     server.fault("GET /v2/a/blobs/", ServerFault::Endless(200));
     let err = r.fetch_blob_bytes(&d).await.unwrap_err();
     assert!(
-        err.to_string()
-            .contains("longer than the expected 1000 bytes"),
+        oras_tests::report(&err).contains("longer than the expected 1000 bytes"),
         "{err}"
     );
 
@@ -499,7 +495,10 @@ async fn a_redirect_loop_ends_in_a_bounded_error() {
     }
     let err = r.fetch_blob_bytes(&d).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Limit, "{err}");
-    assert!(err.to_string().contains("more than 10 redirects"), "{err}");
+    assert!(
+        oras_tests::report(&err).contains("more than 10 redirects"),
+        "{err}"
+    );
     assert_eq!(server.injected(), 11, "the first request and ten redirects");
 }
 

@@ -1,4 +1,5 @@
-//! OCI image layouts: a directory (read and write) and a `.tar` of one (read-only).
+//! OCI image layout directories (read and write); `layout_tar.rs` reads one packed as a
+//! `.tar`.
 //!
 //! A layout is `oci-layout` (`{"imageLayoutVersion":"1.0.0"}`), `index.json` (an image
 //! index) and `blobs/<alg>/<encoded>`. As oras-go's store does, every manifest pushed is
@@ -10,31 +11,30 @@
 //! harmless), and `index.json` is only rewritten under an exclusive lock on
 //! `index.json.lock`, by writing a temporary file and renaming it.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fs;
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use oras_distribution::{BoxFuture, ByteStream};
-use oras_oci::{Descriptor, Digest, ImageIndex, Manifest, annotations, media_type};
+use oras_distribution::{Body, BoxFuture, ByteStream};
+use oras_oci::{Descriptor, Digest, ImageIndex, Manifest, ManifestRef, annotations, media_type};
 
-use crate::stream::{ReadStream, file_stream};
-use crate::target::{Target, fetch_manifest};
+use super::{
+    Delete, Fetch, ListReferrers, ListTags, Push, ReadOnlyTarget, Resolve, Tag, Target,
+    fetch_manifest,
+};
+use crate::stream::{file_body, file_stream};
 use crate::{Error, Result};
 
 const LAYOUT_FILE: &str = "oci-layout";
 const LAYOUT_JSON: &[u8] = br#"{"imageLayoutVersion":"1.0.0"}"#;
 
-fn is_manifest(media: &str) -> bool {
-    media_type::is_image_manifest(media) || media_type::is_index(media)
-}
-
 /// Runs blocking file work off the async runtime's threads.
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| Error::Input(format!("a file task failed: {e}")))?
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(f).await?
 }
 
 /// An OCI image layout directory.
@@ -45,6 +45,13 @@ pub struct OciLayout {
 
 static INGEST: AtomicU64 = AtomicU64::new(0);
 
+fn invalid(path: &Path, reason: impl Into<String>) -> Error {
+    Error::InvalidLayout {
+        path: path.to_owned(),
+        reason: reason.into(),
+    }
+}
+
 impl OciLayout {
     /// Opens the layout at `root`, creating it (and the directory) if it is not there.
     pub fn open(root: impl Into<PathBuf>) -> Result<Self> {
@@ -52,18 +59,9 @@ impl OciLayout {
         fs::create_dir_all(root.join("blobs")).map_err(Error::io(&root))?;
         let layout = root.join(LAYOUT_FILE);
         match fs::read(&layout) {
-            Ok(b) => {
-                let v: serde_json::Value = serde_json::from_slice(&b)
-                    .map_err(|e| Error::Input(format!("{}: {e}", layout.display())))?;
-                if v.get("imageLayoutVersion").and_then(|v| v.as_str()) != Some("1.0.0") {
-                    return Err(Error::Input(format!(
-                        "{}: unsupported imageLayoutVersion",
-                        layout.display()
-                    )));
-                }
-            }
+            Ok(b) => check_layout_file(&layout, &b)?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                write_atomic(&layout, LAYOUT_JSON)?
+                write_atomic(&layout, LAYOUT_JSON)?;
             }
             Err(e) => return Err(Error::io(&layout)(e)),
         }
@@ -120,7 +118,7 @@ impl OciLayout {
             if !keep.insert(d.digest.clone()) {
                 continue;
             }
-            if is_manifest(&d.media_type) && self.blob_path(&d.digest).exists() {
+            if media_type::is_manifest(&d.media_type) && self.blob_path(&d.digest).exists() {
                 let m = fetch_manifest(self, &d).await?;
                 queue.extend(m.successors().into_iter().cloned());
             }
@@ -157,6 +155,20 @@ impl OciLayout {
         })
         .await
     }
+
+    fn not_found(&self, what: impl std::fmt::Display) -> Error {
+        Error::NotFound(format!("{what} in {}", self.root.display()))
+    }
+}
+
+/// Checks the `oci-layout` file's version.
+pub(crate) fn check_layout_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    let v: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| invalid(path, format!("not JSON ({e})")))?;
+    if v.get("imageLayoutVersion").and_then(|v| v.as_str()) != Some("1.0.0") {
+        return Err(invalid(path, "unsupported imageLayoutVersion"));
+    }
+    Ok(())
 }
 
 fn read_index(root: &Path) -> Result<ImageIndex> {
@@ -168,11 +180,20 @@ fn read_index(root: &Path) -> Result<ImageIndex> {
         }
         Err(e) => return Err(Error::io(&path)(e)),
     };
-    let m = Manifest::parse(bytes, Some(media_type::OCI_INDEX))
-        .map_err(|e| Error::Manifest(format!("{}: {e}", path.display())))?;
+    parse_index(&path, bytes)
+}
+
+/// `index.json`'s bytes as an index.
+pub(crate) fn parse_index(path: &Path, bytes: Vec<u8>) -> Result<ImageIndex> {
+    let m = Manifest::parse(bytes, Some(media_type::OCI_INDEX)).map_err(|source| {
+        Error::InvalidManifest {
+            what: path.display().to_string(),
+            source,
+        }
+    })?;
     m.as_index()
         .cloned()
-        .ok_or_else(|| Error::Manifest(format!("{} is not an image index", path.display())))
+        .ok_or_else(|| invalid(path, "not an image index"))
 }
 
 /// Writes a file by writing a temporary file beside it, syncing and renaming.
@@ -200,18 +221,16 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 /// Finds a manifest in an index by tag, or by digest.
-fn find(index: &ImageIndex, reference: &str) -> Option<Descriptor> {
-    let by_tag = index
-        .manifests
-        .iter()
-        .find(|d| d.annotation(annotations::REF_NAME) == Some(reference));
-    let by_digest = || {
-        index
+pub(crate) fn find(index: &ImageIndex, reference: &ManifestRef) -> Option<Descriptor> {
+    let found = match (reference.tag(), reference.digest()) {
+        (Some(tag), _) => index
             .manifests
             .iter()
-            .find(|d| d.digest.as_str() == reference)
+            .find(|d| d.annotation(annotations::REF_NAME) == Some(tag)),
+        (_, Some(digest)) => index.manifests.iter().find(|d| &d.digest == digest),
+        _ => None,
     };
-    by_tag.or_else(by_digest).map(|d| {
+    found.map(|d| {
         let mut d = d.clone();
         if let Some(a) = d.annotations.as_mut() {
             a.remove(annotations::REF_NAME);
@@ -223,8 +242,21 @@ fn find(index: &ImageIndex, reference: &str) -> Option<Descriptor> {
     })
 }
 
-async fn referrers_in(
-    target: &dyn Target,
+/// The tags an index lists, sorted.
+pub(crate) fn tags_in(index: &ImageIndex) -> Vec<String> {
+    let mut tags: Vec<String> = index
+        .manifests
+        .iter()
+        .filter_map(|d| d.annotation(annotations::REF_NAME).map(str::to_owned))
+        .collect();
+    tags.sort();
+    tags.dedup();
+    tags
+}
+
+/// The referrers of `subject` among the manifests an index lists.
+pub(crate) async fn referrers_in(
+    target: &dyn ReadOnlyTarget,
     index: &ImageIndex,
     subject: &Descriptor,
     artifact_type: Option<&str>,
@@ -232,7 +264,7 @@ async fn referrers_in(
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     for d in &index.manifests {
-        if !seen.insert(d.digest.clone()) || !is_manifest(&d.media_type) {
+        if !seen.insert(d.digest.clone()) || !media_type::is_manifest(&d.media_type) {
             continue;
         }
         let m = fetch_manifest(target, d).await?;
@@ -246,39 +278,12 @@ async fn referrers_in(
     Ok(out)
 }
 
-impl Target for OciLayout {
-    fn resolve<'a>(&'a self, reference: &'a str) -> BoxFuture<'a, Result<Descriptor>> {
-        Box::pin(async move {
-            let index = self.index()?;
-            if let Some(d) = find(&index, reference) {
-                return Ok(d);
-            }
-            // A digest of a manifest that is in the blobs but not listed.
-            let digest = Digest::parse(reference)
-                .map_err(|_| Error::NotFound(format!("{reference} in {}", self.root.display())))?;
-            let path = self.blob_path(&digest);
-            let bytes = fs::read(&path)
-                .map_err(|_| Error::NotFound(format!("{reference} in {}", self.root.display())))?;
-            let m = Manifest::parse(bytes, None).map_err(|e| Error::Manifest(e.to_string()))?;
-            if m.digest() != &digest {
-                return Err(Error::Manifest(format!(
-                    "{} does not match its digest",
-                    path.display()
-                )));
-            }
-            Ok(m.descriptor())
-        })
-    }
-
+impl Fetch for OciLayout {
     fn fetch<'a>(&'a self, desc: &'a Descriptor) -> BoxFuture<'a, Result<ByteStream>> {
         Box::pin(async move {
             let path = self.blob_path(&desc.digest);
             if !path.exists() {
-                return Err(Error::NotFound(format!(
-                    "{} in {}",
-                    desc.digest,
-                    self.root.display()
-                )));
+                return Err(self.not_found(&desc.digest));
             }
             file_stream(&path).await
         })
@@ -290,7 +295,13 @@ impl Target for OciLayout {
         })
     }
 
-    fn push<'a>(&'a self, desc: &'a Descriptor, content: ByteStream) -> BoxFuture<'a, Result<()>> {
+    fn blob_size<'a>(&'a self, digest: &'a Digest) -> BoxFuture<'a, Result<Option<u64>>> {
+        Box::pin(async move { Ok(fs::metadata(self.blob_path(digest)).ok().map(|m| m.len())) })
+    }
+}
+
+impl Push for OciLayout {
+    fn push<'a>(&'a self, desc: &'a Descriptor, content: Body) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
             let path = self.blob_path(&desc.digest);
             if !fs::metadata(&path).is_ok_and(|m| m.len() == desc.size) {
@@ -312,12 +323,20 @@ impl Target for OciLayout {
                 // Verified, synced and written on a thread of its own while this task
                 // receives; the temporary file is removed if anything fails or the push is
                 // dropped (the writer then sees the stream end short).
-                crate::stream::write_verified(content, desc, &tmp, false, true, || {}).await?;
+                crate::stream::write_verified(
+                    content.into_stream(),
+                    desc,
+                    &tmp,
+                    false,
+                    true,
+                    || {},
+                )
+                .await?;
                 tokio::fs::rename(&tmp, &path)
                     .await
                     .map_err(Error::io(&path))?;
             }
-            if is_manifest(&desc.media_type) {
+            if media_type::is_manifest(&desc.media_type) {
                 let plain =
                     Descriptor::new(desc.media_type.clone(), desc.digest.clone(), desc.size);
                 let layout = self.clone();
@@ -333,18 +352,39 @@ impl Target for OciLayout {
             Ok(())
         })
     }
+}
 
+impl Resolve for OciLayout {
+    fn resolve<'a>(&'a self, reference: &'a ManifestRef) -> BoxFuture<'a, Result<Descriptor>> {
+        Box::pin(async move {
+            let index = self.index()?;
+            if let Some(d) = find(&index, reference) {
+                return Ok(d);
+            }
+            // A digest of a manifest that is in the blobs but not listed.
+            let digest = reference
+                .digest()
+                .ok_or_else(|| self.not_found(reference))?;
+            let path = self.blob_path(digest);
+            let bytes = fs::read(&path).map_err(|_| self.not_found(reference))?;
+            let m = Manifest::parse(bytes, None).map_err(|source| Error::InvalidManifest {
+                what: path.display().to_string(),
+                source,
+            })?;
+            if m.digest() != digest {
+                return Err(invalid(&path, "the blob does not match its digest"));
+            }
+            Ok(m.descriptor())
+        })
+    }
+}
+
+impl Tag for OciLayout {
     fn tag<'a>(&'a self, desc: &'a Descriptor, tag: &'a str) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
-            if !oras_reference::is_valid_tag(tag) {
-                return Err(Error::Input(format!("invalid tag {tag:?}")));
-            }
+            ManifestRef::tag_of(tag)?;
             if !self.blob_path(&desc.digest).exists() {
-                return Err(Error::NotFound(format!(
-                    "{} in {}",
-                    desc.digest,
-                    self.root.display()
-                )));
+                return Err(self.not_found(&desc.digest));
             }
             let mut entry =
                 Descriptor::new(desc.media_type.clone(), desc.digest.clone(), desc.size);
@@ -365,16 +405,14 @@ impl Target for OciLayout {
             .await
         })
     }
+}
 
+impl Delete for OciLayout {
     fn delete<'a>(&'a self, desc: &'a Descriptor) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
             let path = self.blob_path(&desc.digest);
             if !path.exists() {
-                return Err(Error::NotFound(format!(
-                    "{} in {}",
-                    desc.digest,
-                    self.root.display()
-                )));
+                return Err(self.not_found(&desc.digest));
             }
             let (layout, digest) = (self.clone(), desc.digest.clone());
             blocking(move || {
@@ -386,7 +424,15 @@ impl Target for OciLayout {
                 .map_err(Error::io(&path))
         })
     }
+}
 
+impl ListTags for OciLayout {
+    fn tags(&self) -> BoxFuture<'_, Result<Vec<String>>> {
+        Box::pin(async move { Ok(tags_in(&self.index()?)) })
+    }
+}
+
+impl ListReferrers for OciLayout {
     fn referrers<'a>(
         &'a self,
         subject: &'a Descriptor,
@@ -399,135 +445,14 @@ impl Target for OciLayout {
     }
 }
 
-/// An OCI image layout packed as a `.tar`, read in place (read-only).
-#[derive(Clone, Debug)]
-pub struct OciLayoutTar {
-    path: PathBuf,
-    /// `blobs/<alg>/<encoded>` and `index.json` -> (offset, size) in the tar.
-    entries: HashMap<String, (u64, u64)>,
-    index: ImageIndex,
-}
-
-impl OciLayoutTar {
-    /// Reads the tar's table of contents and its `index.json`.
-    pub fn open(path: impl Into<PathBuf>) -> Result<Self> {
-        let path = path.into();
-        let file = fs::File::open(&path).map_err(Error::io(&path))?;
-        let mut archive = tar::Archive::new(file);
-        let mut entries = HashMap::new();
-        for entry in archive.entries().map_err(Error::io(&path))? {
-            let entry = entry.map_err(Error::io(&path))?;
-            if entry.header().entry_type() != tar::EntryType::Regular {
-                continue;
-            }
-            let name = entry
-                .path()
-                .map_err(Error::io(&path))?
-                .to_string_lossy()
-                .trim_start_matches("./")
-                .to_owned();
-            entries.insert(name, (entry.raw_file_position(), entry.size()));
-        }
-        if !entries.contains_key(LAYOUT_FILE) {
-            return Err(Error::Input(format!(
-                "{} is not an OCI layout: no oci-layout file",
-                path.display()
-            )));
-        }
-        let (offset, size) = *entries
-            .get("index.json")
-            .ok_or_else(|| Error::Input(format!("{} has no index.json", path.display())))?;
-        if size > oras_oci::manifest::DEFAULT_MANIFEST_SIZE_LIMIT as u64 {
-            return Err(Error::Manifest(format!(
-                "{}: index.json is too large",
-                path.display()
-            )));
-        }
-        let mut bytes = vec![0; usize::try_from(size).expect("below the manifest limit")];
-        let mut f = fs::File::open(&path).map_err(Error::io(&path))?;
-        f.seek(SeekFrom::Start(offset))
-            .and_then(|_| f.read_exact(&mut bytes))
-            .map_err(Error::io(&path))?;
-        let index = Manifest::parse(bytes, Some(media_type::OCI_INDEX))
-            .map_err(|e| Error::Manifest(e.to_string()))?;
-        let index = index
-            .as_index()
-            .cloned()
-            .ok_or_else(|| Error::Manifest("index.json is not an image index".into()))?;
-        Ok(Self {
-            path,
-            entries,
-            index,
-        })
-    }
-
-    fn read_only<T>(&self) -> Result<T> {
-        Err(Error::Input(format!(
-            "{} is a read-only OCI layout archive",
-            self.path.display()
-        )))
+/// A blob in a layout is a file: it can be read again from the start.
+impl ReadOnlyTarget for OciLayout {
+    fn replayable(&self, desc: &Descriptor) -> Option<Body> {
+        let path = self.blob_path(&desc.digest);
+        path.exists()
+            .then(|| file_body(&path, desc.size, None).ok())
+            .flatten()
     }
 }
 
-impl Target for OciLayoutTar {
-    fn resolve<'a>(&'a self, reference: &'a str) -> BoxFuture<'a, Result<Descriptor>> {
-        Box::pin(async move {
-            find(&self.index, reference)
-                .ok_or_else(|| Error::NotFound(format!("{reference} in {}", self.path.display())))
-        })
-    }
-
-    fn fetch<'a>(&'a self, desc: &'a Descriptor) -> BoxFuture<'a, Result<ByteStream>> {
-        Box::pin(async move {
-            let key = format!(
-                "blobs/{}/{}",
-                desc.digest.algorithm_name(),
-                desc.digest.encoded()
-            );
-            let (offset, size) = *self.entries.get(&key).ok_or_else(|| {
-                Error::NotFound(format!("{} in {}", desc.digest, self.path.display()))
-            })?;
-            let path = self.path.clone();
-            let file = blocking(move || {
-                let mut f = fs::File::open(&path).map_err(Error::io(&path))?;
-                f.seek(SeekFrom::Start(offset)).map_err(Error::io(&path))?;
-                Ok(f)
-            })
-            .await?;
-            Ok(ReadStream::boxed(tokio::io::AsyncReadExt::take(
-                tokio::fs::File::from_std(file),
-                size,
-            )))
-        })
-    }
-
-    fn exists<'a>(&'a self, desc: &'a Descriptor) -> BoxFuture<'a, Result<bool>> {
-        Box::pin(async move {
-            Ok(self.entries.contains_key(&format!(
-                "blobs/{}/{}",
-                desc.digest.algorithm_name(),
-                desc.digest.encoded()
-            )))
-        })
-    }
-
-    fn push<'a>(&'a self, _: &'a Descriptor, _: ByteStream) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async move { self.read_only() })
-    }
-
-    fn tag<'a>(&'a self, _: &'a Descriptor, _: &'a str) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async move { self.read_only() })
-    }
-
-    fn delete<'a>(&'a self, _: &'a Descriptor) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async move { self.read_only() })
-    }
-
-    fn referrers<'a>(
-        &'a self,
-        subject: &'a Descriptor,
-        artifact_type: Option<&'a str>,
-    ) -> BoxFuture<'a, Result<Vec<Descriptor>>> {
-        Box::pin(async move { referrers_in(self, &self.index, subject, artifact_type).await })
-    }
-}
+impl Target for OciLayout {}

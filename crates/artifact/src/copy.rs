@@ -1,0 +1,258 @@
+//! Copy: a graph (index, manifests, configs, layers, subjects) from any source to any
+//! destination, children first, skipping what the destination has, using the abilities
+//! the two offer (a mount between repositories of one registry, a source that can be read
+//! again for a single retryable upload), and the referrers of the root to a depth.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use futures_util::future::join_all;
+use oras_distribution::{Body, BoxFuture, ErrorKind};
+use oras_oci::{Descriptor, Digest, IntoManifestRef, Platform, media_type};
+use tokio::sync::Semaphore;
+use tracing::Instrument;
+
+use crate::content::{ReadOnlyTarget, Target, fetch_manifest};
+use crate::error::Side;
+use crate::platform::select_platform;
+use crate::progress::{Event, Observer, Progress};
+use crate::{Error, Result};
+
+/// How to copy.
+#[derive(Clone, Default)]
+#[non_exhaustive]
+pub struct CopyOptions {
+    /// Blobs copied at once (default 3, as oras-go).
+    pub concurrency: usize,
+    /// For an index: copy only this platform's manifest.
+    pub platform: Option<Platform>,
+    /// Also copy the referrers of what is copied, this many levels deep (0: none).
+    pub referrers_depth: usize,
+    /// Only referrers of this artifact type.
+    pub referrers_artifact_type: Option<String>,
+    /// Receives progress events.
+    pub observer: Option<Arc<dyn Observer>>,
+}
+
+/// Copies the graph under `src_ref` (index, manifests, configs, layers, subjects) from
+/// `src` to `dst`, skipping what `dst` has, mounting blobs across repositories of one
+/// registry, and tags it `dst_tag` when given. Returns the root descriptor.
+///
+/// A failure while copying names the content and the side that failed
+/// ([`Error::Copy`]).
+pub async fn copy(
+    src: &dyn ReadOnlyTarget,
+    src_ref: impl IntoManifestRef,
+    dst: &dyn Target,
+    dst_tag: Option<&str>,
+    options: &CopyOptions,
+) -> Result<Descriptor> {
+    let src_ref = src_ref.into_manifest_ref()?;
+    let span = tracing::debug_span!("copy", reference = %src_ref, tag = dst_tag);
+    async move {
+        let copier = Copier {
+            src,
+            dst,
+            options,
+            progress: Progress(options.observer.clone()),
+        };
+        let mut root = src.resolve(&src_ref).await?;
+        if options.platform.is_some() && media_type::is_index(&root.media_type) {
+            let index = fetch_manifest(src, &root)
+                .await
+                .map_err(|e| e.at(Side::Source, &root))?;
+            root = select_platform(&index, options.platform.as_ref())?;
+        }
+        let mut done = HashSet::new();
+        copier.graph(&root, &mut done).await?;
+        if let Some(tag) = dst_tag {
+            dst.tag(&root, tag)
+                .await
+                .map_err(|e| e.at(Side::Destination, &root))?;
+        }
+        copier
+            .referrers(&root, options.referrers_depth, &mut done)
+            .await?;
+        Ok(root)
+    }
+    .instrument(span)
+    .await
+}
+
+/// One copy's two sides and settings.
+struct Copier<'a> {
+    src: &'a dyn ReadOnlyTarget,
+    dst: &'a dyn Target,
+    options: &'a CopyOptions,
+    progress: Progress,
+}
+
+/// How many times a blob copy starts over from the source after a retryable failure: a
+/// body streamed from a source that cannot be read again cannot be re-sent by the request
+/// that failed part-way; the source is opened again instead.
+const COPY_ATTEMPTS: usize = 3;
+
+impl Copier<'_> {
+    /// The referrers of `subject`, and theirs, `depth` levels deep.
+    fn referrers<'s>(
+        &'s self,
+        subject: &'s Descriptor,
+        depth: usize,
+        done: &'s mut HashSet<Digest>,
+    ) -> BoxFuture<'s, Result<()>> {
+        Box::pin(async move {
+            if depth == 0 {
+                return Ok(());
+            }
+            let found = self
+                .src
+                .referrers(subject, self.options.referrers_artifact_type.as_deref())
+                .await
+                .map_err(|e| e.at(Side::Source, subject))?;
+            for r in found {
+                let plain = Descriptor::new(r.media_type.clone(), r.digest.clone(), r.size);
+                self.graph(&plain, done).await?;
+                self.referrers(&plain, depth - 1, done).await?;
+            }
+            Ok(())
+        })
+    }
+
+    /// `node` and everything below it, children first: manifests one by one (each copies
+    /// its own blobs concurrently), then this manifest's blobs concurrently, then the
+    /// manifest itself.
+    fn graph<'s>(
+        &'s self,
+        node: &'s Descriptor,
+        done: &'s mut HashSet<Digest>,
+    ) -> BoxFuture<'s, Result<()>> {
+        Box::pin(async move {
+            if !done.insert(node.digest.clone()) {
+                return Ok(());
+            }
+            if self.dst_has(node).await? {
+                self.progress.emit(Event::Skipped(node));
+                return Ok(());
+            }
+            if !media_type::is_manifest(&node.media_type) {
+                return self.blob(node).await;
+            }
+            let manifest = fetch_manifest(self.src, node)
+                .await
+                .map_err(|e| e.at(Side::Source, node))?;
+            let mut blobs = Vec::new();
+            for child in manifest.successors() {
+                if media_type::is_manifest(&child.media_type) {
+                    self.graph(child, done).await?;
+                } else if done.insert(child.digest.clone()) {
+                    blobs.push(child);
+                }
+            }
+            let limit = Semaphore::new(self.options.concurrency.max(1));
+            let limit = &limit;
+            let jobs = blobs.into_iter().map(|b| {
+                self.progress.emit(Event::Queued(b));
+                async move {
+                    let _permit = limit
+                        .acquire()
+                        .await
+                        .expect("the semaphore is never closed");
+                    if self.dst_has(b).await? {
+                        self.progress.emit(Event::Skipped(b));
+                        return Ok(());
+                    }
+                    self.blob(b).await
+                }
+            });
+            join_all(jobs).await.into_iter().collect::<Result<()>>()?;
+            self.dst
+                .push(node, Body::from_bytes(manifest.bytes().clone()))
+                .await
+                .map_err(|e| e.at(Side::Destination, node))
+        })
+    }
+
+    async fn dst_has(&self, desc: &Descriptor) -> Result<bool> {
+        self.dst
+            .exists(desc)
+            .await
+            .map_err(|e| e.at(Side::Destination, desc))
+    }
+
+    /// One blob, started over from the source after a retryable failure.
+    async fn blob(&self, desc: &Descriptor) -> Result<()> {
+        self.progress.emit(Event::Started(desc));
+        let mut attempt = 0;
+        let result = loop {
+            attempt += 1;
+            match self.blob_once(desc).await {
+                Err(e) if e.is_retryable() && attempt < COPY_ATTEMPTS => continue,
+                other => break other,
+            }
+        };
+        match &result {
+            Ok(()) => self.progress.emit(Event::Finished(desc)),
+            Err(e) => self.progress.emit(Event::Failed(desc, &e.to_string())),
+        }
+        result
+    }
+
+    /// Mounted when the destination can link it from the source; otherwise sent from a
+    /// source body that reads again on a retry when the source offers one (between
+    /// registries: one streaming PUT while it is received), or from a single fetch.
+    async fn blob_once(&self, desc: &Descriptor) -> Result<()> {
+        let to_dst = |e: Error| {
+            let side = if came_from_source(&e) {
+                Side::Source
+            } else {
+                Side::Destination
+            };
+            e.at(side, desc)
+        };
+        let from = self.src.mount_source();
+        let mut session = None;
+        if let (Some(from), Some(mounter)) = (&from, self.dst.mounter())
+            && mounter.can_mount_from(from)
+        {
+            match mounter.mount(desc, from).await.map_err(to_dst)? {
+                None => {
+                    self.progress.emit(Event::Mounted(desc));
+                    return Ok(());
+                }
+                Some(opened) => session = Some(opened),
+            }
+        }
+        let body = match self.src.replayable(desc) {
+            Some(body) => body,
+            None => {
+                let stream = self
+                    .src
+                    .fetch(desc)
+                    .await
+                    .map_err(|e| e.at(Side::Source, desc))?;
+                Body::from_stream(stream, Some(desc.size))
+            }
+        };
+        let (progress, counted) = (self.progress.clone(), desc.clone());
+        let body = if progress.0.is_some() {
+            body.map_stream(move |s| progress.counting(&counted, s))
+        } else {
+            body
+        };
+        match session {
+            // The registry answered the mount with an upload session: the blob goes there.
+            Some(session) => session.upload(desc, body).await.map_err(to_dst),
+            None => self.dst.push(desc, body).await.map_err(to_dst),
+        }
+    }
+}
+
+/// Whether a destination's failure was the source's: its stream broke, or gave bytes
+/// that do not match.
+fn came_from_source(e: &Error) -> bool {
+    match e {
+        Error::Stream(_) | Error::Verify(_) => true,
+        Error::Registry(r) => r.kind() == ErrorKind::Body,
+        _ => false,
+    }
+}

@@ -1,0 +1,178 @@
+//! Pull: the titled layers of an artifact written as files and directories, all or
+//! nothing. The plan (which layers, where) is made and checked here before anything is
+//! written; `staging.rs` downloads, verifies and unpacks into a staging directory inside
+//! the output and moves the results into place only when all succeeded.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use oras_oci::{Descriptor, IntoManifestRef, Manifest, Platform};
+use tracing::Instrument;
+
+use crate::archive::UnpackLimits;
+use crate::content::{ReadOnlyTarget, fetch_manifest};
+use crate::platform::select_platform;
+use crate::progress::{Observer, Progress};
+use crate::push::title_is_safe;
+use crate::staging::Staging;
+use crate::{Error, Result};
+
+/// How to pull.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct PullOptions {
+    /// For an index: the platform to pull (required when it lists several).
+    pub platform: Option<Platform>,
+    /// Layers downloaded at once (default 3, as `oras pull`).
+    pub concurrency: usize,
+    /// Refuse to replace existing files (`oras pull -k`).
+    pub keep_old_files: bool,
+    /// Allow titles that are absolute or leave the output directory.
+    pub allow_path_traversal: bool,
+    /// Only layers of these media types (all when empty).
+    pub media_types: Vec<String>,
+    /// Also write the config, when it has a title.
+    pub include_config: bool,
+    /// Also pull the files of the subject, and of its subject, and so on.
+    pub include_subject: bool,
+    /// Bounds for unpacking directory layers.
+    pub limits: UnpackLimits,
+    /// Receives progress events.
+    pub observer: Option<Arc<dyn Observer>>,
+}
+
+impl Default for PullOptions {
+    fn default() -> Self {
+        Self {
+            platform: None,
+            concurrency: 3,
+            keep_old_files: false,
+            allow_path_traversal: false,
+            media_types: Vec::new(),
+            include_config: false,
+            include_subject: false,
+            limits: UnpackLimits::default(),
+            observer: None,
+        }
+    }
+}
+
+/// One file or directory a pull wrote.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PulledFile {
+    /// Where it was written.
+    pub path: PathBuf,
+    /// The layer it came from.
+    pub descriptor: Descriptor,
+}
+
+/// What a pull wrote.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Pulled {
+    /// The manifest pulled (the platform's, for an index).
+    pub manifest: Descriptor,
+    /// The files and directories written, in layer order.
+    pub files: Vec<PulledFile>,
+}
+
+/// Pulls an artifact into `out`: every titled layer is downloaded concurrently, verified,
+/// and (directories) unpacked into a staging directory inside `out`; only when all of them
+/// succeeded are they moved into place. On any failure `out` is left as it was.
+pub async fn pull(
+    target: &dyn ReadOnlyTarget,
+    reference: impl IntoManifestRef,
+    out: &Path,
+    options: &PullOptions,
+) -> Result<Pulled> {
+    let reference = reference.into_manifest_ref()?;
+    let span = tracing::debug_span!("pull", reference = %reference, out = %out.display());
+    async move {
+        let progress = Progress(options.observer.clone());
+        let mut desc = target.resolve(&reference).await?;
+        let mut manifest = fetch_manifest(target, &desc).await?;
+        if manifest.as_index().is_some() {
+            desc = select_platform(&manifest, options.platform.as_ref())?;
+            manifest = fetch_manifest(target, &desc).await?;
+        }
+        let layers = wanted_layers(target, manifest, options).await?;
+        let plan = plan(layers, out, options).await?;
+        let staging = Staging::create(out).await?;
+        let files = staging.run(target, &plan, options, &progress).await?;
+        Ok(Pulled {
+            manifest: desc,
+            files,
+        })
+    }
+    .instrument(span)
+    .await
+}
+
+/// Every titled layer of the manifest (and of its subjects, if asked) of a wanted media
+/// type, and the config when asked and titled.
+async fn wanted_layers(
+    target: &dyn ReadOnlyTarget,
+    manifest: Manifest,
+    options: &PullOptions,
+) -> Result<Vec<Descriptor>> {
+    let mut wanted = Vec::new();
+    let mut current = Some(manifest);
+    let mut seen = HashSet::new();
+    while let Some(m) = current.take() {
+        if !seen.insert(m.digest().clone()) {
+            break;
+        }
+        if let Some(image) = m.as_image() {
+            let config = options.include_config.then_some(&image.config);
+            for d in image.layers.iter().chain(config) {
+                if d.title().is_some()
+                    && (options.media_types.is_empty()
+                        || options.media_types.contains(&d.media_type))
+                {
+                    wanted.push(d.clone());
+                }
+            }
+        }
+        if options.include_subject
+            && let Some(subject) = m.subject()
+        {
+            current = Some(fetch_manifest(target, subject).await?);
+        }
+    }
+    Ok(wanted)
+}
+
+/// Where each layer goes, every title checked before anything is written: titles are
+/// unique, stay inside `out` unless allowed otherwise, and meet no existing file when old
+/// files are kept.
+async fn plan(
+    layers: Vec<Descriptor>,
+    out: &Path,
+    options: &PullOptions,
+) -> Result<Vec<(Descriptor, PathBuf)>> {
+    let mut titles = HashSet::new();
+    let mut plan = Vec::new();
+    for d in layers {
+        let title = d.title().expect("filtered on titles").to_owned();
+        if !titles.insert(title.clone()) {
+            return Err(Error::Unsafe {
+                path: title,
+                reason: "two layers have this title".into(),
+            });
+        }
+        if !options.allow_path_traversal && !title_is_safe(&title) {
+            return Err(Error::Unsafe {
+                path: title,
+                reason: "it would be written outside the output directory".into(),
+            });
+        }
+        let dest = out.join(&title);
+        if options.keep_old_files && tokio::fs::symlink_metadata(&dest).await.is_ok() {
+            return Err(Error::Exists(dest));
+        }
+        plan.push((d, dest));
+    }
+    Ok(plan)
+}

@@ -1,0 +1,241 @@
+//! The pull's staging directory: layers downloaded, verified and unpacked inside the
+//! output directory, moved into place only when every one succeeded, and removed however
+//! the pull ends, cancellation included.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Condvar, Mutex, PoisonError};
+
+use futures_util::future::join_all;
+use oras_oci::{Descriptor, Digest, annotations};
+use tokio::sync::Semaphore;
+
+use crate::archive::{UnpackLimits, unpack};
+use crate::content::ReadOnlyTarget;
+use crate::progress::{Event, Progress};
+use crate::pull::{PullOptions, PulledFile};
+use crate::push::temp_name;
+use crate::stream::write_verified;
+use crate::{Error, Result};
+
+/// A staging directory inside the output, and the directories the pull created to hold
+/// it. Dropped, it removes the staging directory, waiting for threads still working in it;
+/// unless the pull succeeded, the created directories go too, while they are empty.
+pub(crate) struct Staging {
+    cancel: Cancel,
+    /// Created by this pull, deepest first.
+    created: Vec<PathBuf>,
+    succeeded: bool,
+}
+
+/// What a layer became in the staging directory.
+enum Staged {
+    File(PathBuf),
+    Dir(PathBuf),
+}
+
+impl Staging {
+    /// Creates `out` (noting which directories did not exist) and a staging directory in it.
+    pub(crate) async fn create(out: &Path) -> Result<Self> {
+        let mut created = Vec::new();
+        let mut missing = Some(out);
+        while let Some(dir) = missing {
+            if dir.as_os_str().is_empty() || tokio::fs::symlink_metadata(dir).await.is_ok() {
+                break;
+            }
+            created.push(dir.to_path_buf());
+            missing = dir.parent();
+        }
+        tokio::fs::create_dir_all(out)
+            .await
+            .map_err(Error::io(out))?;
+        let staging = out.join(format!(".{}", temp_name("oras-pull")));
+        // From here on, dropping `Self` cleans up.
+        let this = Self {
+            cancel: Cancel {
+                staging: staging.clone(),
+                flag: Arc::default(),
+                active: Arc::default(),
+            },
+            created,
+            succeeded: false,
+        };
+        tokio::fs::create_dir(&staging)
+            .await
+            .map_err(Error::io(&staging))?;
+        Ok(this)
+    }
+
+    /// Downloads every layer of `plan` concurrently into the staging directory, then moves
+    /// the results to their destinations.
+    pub(crate) async fn run(
+        mut self,
+        target: &dyn ReadOnlyTarget,
+        plan: &[(Descriptor, PathBuf)],
+        options: &PullOptions,
+        progress: &Progress,
+    ) -> Result<Vec<PulledFile>> {
+        let limit = Semaphore::new(options.concurrency.max(1));
+        let (limit, cancel) = (&limit, &self.cancel);
+        let jobs = plan.iter().enumerate().map(|(i, (desc, _))| {
+            progress.emit(Event::Queued(desc));
+            async move {
+                let _permit = limit
+                    .acquire()
+                    .await
+                    .expect("the semaphore is never closed");
+                progress.emit(Event::Started(desc));
+                let at = cancel.staging.join(i.to_string());
+                let r = download(target, desc, &at, options.limits, progress, cancel).await;
+                match &r {
+                    Ok(_) => progress.emit(Event::Finished(desc)),
+                    Err(e) => progress.emit(Event::Failed(desc, &e.to_string())),
+                }
+                r
+            }
+        });
+        let staged: Vec<Staged> = join_all(jobs).await.into_iter().collect::<Result<_>>()?;
+        let files = move_into_place(plan, staged).await?;
+        self.succeeded = true;
+        Ok(files)
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        let cancel = &self.cancel;
+        cancel.flag.store(true, Ordering::SeqCst);
+        let (count, done) = &*cancel.active;
+        let guard = count.lock().unwrap_or_else(PoisonError::into_inner);
+        let _ = done.wait_timeout_while(guard, std::time::Duration::from_secs(30), |n| *n > 0);
+        let _ = std::fs::remove_dir_all(&cancel.staging);
+        if !self.succeeded {
+            // `remove_dir` refuses a directory that is not empty: stop at the first.
+            for dir in &self.created {
+                if std::fs::remove_dir(dir).is_err() {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// Downloads one layer to `at`, verified; unpacks a directory layer into `at.d`.
+async fn download(
+    target: &dyn ReadOnlyTarget,
+    desc: &Descriptor,
+    at: &Path,
+    limits: UnpackLimits,
+    progress: &Progress,
+    cancel: &Cancel,
+) -> Result<Staged> {
+    let stream = progress.counting(desc, target.fetch(desc).await?);
+    // Writing (and hashing, unless the source verifies as it streams: then this task
+    // hashes while it receives) runs on a thread of its own. If the pull is dropped
+    // meanwhile, that thread removes the staging directory when it ends.
+    let verified = target.fetch_verifies();
+    write_verified(stream, desc, at, verified, false, cancel.enter()).await?;
+    if desc.annotation(annotations::ORAS_CONTENT_UNPACK) != Some("true") {
+        return Ok(Staged::File(at.to_owned()));
+    }
+    let dir = at.with_extension("d");
+    let expected = match desc.annotation(annotations::ORAS_CONTENT_DIGEST) {
+        Some(d) => Some(Digest::parse(d).map_err(|_| Error::InvalidAnnotation {
+            name: annotations::ORAS_CONTENT_DIGEST,
+            digest: desc.digest.clone(),
+            value: d.chars().take(256).collect(),
+        })?),
+        None => None,
+    };
+    let (gz, d2, flag, exit) = (
+        at.to_owned(),
+        dir.clone(),
+        cancel.flag.clone(),
+        cancel.enter(),
+    );
+    tokio::task::spawn_blocking(move || {
+        let r = std::fs::create_dir(&d2)
+            .map_err(Error::io(&d2))
+            .and_then(|()| unpack(&gz, &d2, expected.as_ref(), limits, Some(&flag)));
+        exit();
+        r
+    })
+    .await??;
+    Ok(Staged::Dir(dir))
+}
+
+/// The staging directory of a pull, whether the pull was dropped, and how many threads
+/// (writers, unpackers) still work in it.
+#[derive(Clone)]
+struct Cancel {
+    staging: PathBuf,
+    flag: Arc<AtomicBool>,
+    active: Arc<(Mutex<usize>, Condvar)>,
+}
+
+impl Cancel {
+    /// Counts a thread in; the returned function counts it out (and, after a cancellation,
+    /// removes the staging directory should the guard have given up waiting).
+    fn enter(&self) -> impl FnOnce() + Send + 'static {
+        *self.active.0.lock().unwrap_or_else(PoisonError::into_inner) += 1;
+        let me = self.clone();
+        move || {
+            if me.flag.load(Ordering::SeqCst) {
+                let _ = std::fs::remove_dir_all(&me.staging);
+            }
+            let mut n = me.active.0.lock().unwrap_or_else(PoisonError::into_inner);
+            *n -= 1;
+            me.active.1.notify_all();
+        }
+    }
+}
+
+/// Moves what was staged to its destination: a file renamed, a directory's entries (the
+/// archive holds them under the title) moved over whatever had their names.
+async fn move_into_place(
+    plan: &[(Descriptor, PathBuf)],
+    staged: Vec<Staged>,
+) -> Result<Vec<PulledFile>> {
+    let mut files = Vec::new();
+    for ((desc, dest), s) in plan.iter().zip(staged) {
+        match s {
+            Staged::File(from) => {
+                if let Some(parent) = dest.parent() {
+                    tokio::fs::create_dir_all(parent)
+                        .await
+                        .map_err(Error::io(parent))?;
+                }
+                tokio::fs::rename(&from, dest)
+                    .await
+                    .map_err(Error::io(dest))?;
+            }
+            Staged::Dir(from) => {
+                let base = dest.parent().unwrap_or(Path::new("."));
+                let mut entries = tokio::fs::read_dir(&from).await.map_err(Error::io(&from))?;
+                while let Some(e) = entries.next_entry().await.map_err(Error::io(&from))? {
+                    let target = base.join(e.file_name());
+                    if let Ok(meta) = tokio::fs::symlink_metadata(&target).await {
+                        let removed = if meta.is_dir() {
+                            tokio::fs::remove_dir_all(&target).await
+                        } else {
+                            tokio::fs::remove_file(&target).await
+                        };
+                        removed.map_err(Error::io(&target))?;
+                    }
+                    tokio::fs::create_dir_all(base)
+                        .await
+                        .map_err(Error::io(base))?;
+                    tokio::fs::rename(e.path(), &target)
+                        .await
+                        .map_err(Error::io(&target))?;
+                }
+            }
+        }
+        files.push(PulledFile {
+            path: dest.clone(),
+            descriptor: desc.clone(),
+        });
+    }
+    Ok(files)
+}
