@@ -288,8 +288,8 @@ pub enum CollectError {
     #[error(transparent)]
     Limit(LimitExceeded),
     /// The stream failed.
-    #[error("reading the response body failed: {0}")]
-    Body(BoxError),
+    #[error("reading the response body failed")]
+    Body(#[source] BoxError),
 }
 
 #[cfg(feature = "hyper")]

@@ -396,7 +396,7 @@ pub enum ManifestError {
     )]
     UnknownMediaType,
     /// The bytes are not a valid manifest of their media type.
-    #[error("invalid manifest of type {media_type}: {source}")]
+    #[error("invalid manifest of type {media_type}")]
     Invalid {
         /// The media type it was read as.
         media_type: String,

@@ -11,7 +11,7 @@ use crate::{Descriptor, ImageIndex, ImageManifest, Platform};
 
 /// A value one side accepts and the other does not.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot convert between oras-oci and oci-spec types: {0}")]
+#[error("cannot convert between oras-oci and oci-spec types")]
 pub struct OciSpecError(#[from] serde_json::Error);
 
 fn convert<A: Serialize, B: DeserializeOwned>(a: &A) -> Result<B, OciSpecError> {

@@ -607,6 +607,18 @@ fn manifest_media_types() {
     assert_eq!(schema1.successors(), Vec::<&Descriptor>::new());
 }
 
+/// An error and its sources joined by `: `, as an application shows them.
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
 #[test]
 fn bad_manifests_are_clear_errors() {
     let cases: [(&[u8], Option<&str>, &str); 6] = [
@@ -624,7 +636,7 @@ fn bad_manifests_are_clear_errors() {
     for (bytes, ct, message) in cases {
         let err = Manifest::parse(bytes, ct).unwrap_err();
         assert!(
-            err.to_string().contains(message),
+            chain(&err).contains(message),
             "{:?}: {err}",
             String::from_utf8_lossy(bytes)
         );
