@@ -21,6 +21,8 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 pub mod fake;
+pub mod faults;
+pub mod memory;
 pub mod server;
 
 /// One running registry.

@@ -2,7 +2,6 @@
 //! what a real registry cannot do when asked (token flows, 5xx bursts, cut connections,
 //! corrupt bytes, redirects to a second origin, stalls).
 
-use std::collections::VecDeque;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -17,41 +16,15 @@ use http_body_util::combinators::BoxBody;
 use hyper::body::Frame;
 
 use crate::fake::FakeRegistry;
+use crate::faults::{Fault, Faults};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 type Body = BoxBody<Bytes, BoxError>;
 
-/// What to do to the next request that matches.
-#[derive(Clone, Debug)]
-pub enum ServerFault {
-    /// Answer with this status, headers and body instead of the registry's answer.
-    Status(u16, Vec<(String, String)>, Vec<u8>),
-    /// Send the headers (with the full `Content-Length`) and the first n body bytes, then
-    /// cut the connection.
-    CutAfter(usize),
-    /// Flip one bit of the body.
-    Corrupt,
-    /// Redirect (307) to the same path on another origin (`http://127.0.0.1:PORT`).
-    RedirectTo(String),
-    /// Never answer.
-    Stall,
-    /// Drop the connection without answering (the registry never sees the request).
-    Reset,
-    /// Answer 200 (or the given status) with a body that never ends.
-    Endless(u16),
-    /// Send the real answer in pieces of this many bytes, pausing this many milliseconds
-    /// between them.
-    Trickle(usize, u64),
-}
-
 #[derive(Default)]
 struct Shared {
-    faults: VecDeque<(String, ServerFault)>,
+    faults: Faults,
     authorizations: Vec<Option<String>>,
-    injected: usize,
-    /// Inject a rotating fault into every n-th request.
-    every: Option<usize>,
-    requests: usize,
 }
 
 /// A running server; stopped when dropped.
@@ -156,34 +129,33 @@ impl FakeServer {
     }
 
     /// Injects `fault` into the next request whose `METHOD path` starts with `matching`.
-    pub fn fault(&self, matching: &str, fault: ServerFault) {
-        self.shared().faults.push_back((matching.to_owned(), fault));
+    pub fn fault(&self, matching: &str, fault: Fault) {
+        self.shared().faults.push(matching, fault);
     }
 
-    /// From now on, every `n`-th request meets a fault, in turn: 503, 429 with
-    /// `Retry-After: 0`, a reset connection, and (for GETs) a connection cut mid-body.
+    /// From now on, every `n`-th request meets a fault (see [`Faults::every`]).
     pub fn inject_every(&self, n: usize) {
-        self.shared().every = Some(n.max(1));
+        self.shared().faults.every(Some(n));
     }
 
     /// Stops [`inject_every`](Self::inject_every).
     pub fn stop_injecting(&self) {
-        self.shared().every = None;
+        self.shared().faults.every(None);
     }
 
     /// Requests served so far.
     pub fn requests(&self) -> usize {
-        self.shared().requests
+        self.shared().faults.requests()
     }
 
     /// Faults not yet used.
     pub fn pending_faults(&self) -> usize {
-        self.shared().faults.len()
+        self.shared().faults.pending()
     }
 
     /// Faults injected so far.
     pub fn injected(&self) -> usize {
-        self.shared().injected
+        self.shared().faults.injected()
     }
 
     /// The `Authorization` headers a storage origin received, one entry per request.
@@ -332,31 +304,10 @@ async fn handle(
                 );
             }
         }
-        let i = s
-            .faults
-            .iter()
-            .position(|(m, _)| key.starts_with(m.as_str()));
-        let mut fault = i.and_then(|i| s.faults.remove(i)).map(|(_, f)| f);
-        s.requests += 1;
-        if fault.is_none()
-            && let Some(n) = s.every
-            && s.requests.is_multiple_of(n)
-        {
-            let turn = s.requests / n % 4;
-            fault = Some(match turn {
-                0 => ServerFault::Status(503, Vec::new(), Vec::new()),
-                1 => ServerFault::Status(429, vec![("retry-after".into(), "0".into())], Vec::new()),
-                2 if req.method() == http::Method::GET => ServerFault::CutAfter(64 * 1024),
-                _ => ServerFault::Reset,
-            });
-        }
-        if fault.is_some() {
-            s.injected += 1;
-        }
-        fault
+        s.faults.take(&key)
     };
     match fault {
-        Some(ServerFault::Status(code, headers, body)) => {
+        Some(Fault::Status(code, headers, body)) => {
             let mut r = Response::new(full(body));
             *r.status_mut() = StatusCode::from_u16(code).expect("a valid status");
             for (k, v) in headers {
@@ -367,10 +318,10 @@ async fn handle(
             }
             return Ok(r);
         }
-        Some(ServerFault::Stall) => std::future::pending().await,
+        Some(Fault::Stall) => std::future::pending().await,
         // An error from the service makes hyper drop the connection without an answer.
-        Some(ServerFault::Reset) => return Err(Reset),
-        Some(ServerFault::Endless(code)) => {
+        Some(Fault::Reset) => return Err(Reset),
+        Some(Fault::Endless(code)) => {
             let mut r = Response::new(Endless.boxed());
             *r.status_mut() = StatusCode::from_u16(code).expect("a valid status");
             r.headers_mut().insert(
@@ -379,13 +330,10 @@ async fn handle(
             );
             return Ok(r);
         }
-        Some(ServerFault::RedirectTo(origin)) => {
+        Some(Fault::RedirectTo { origin, query }) => {
             let mut r = Response::new(full(Bytes::new()));
             *r.status_mut() = StatusCode::TEMPORARY_REDIRECT;
-            let to = format!(
-                "{origin}{}",
-                req.uri().path_and_query().map_or("/", |p| p.as_str())
-            );
+            let to = Fault::location(&origin, query.as_deref(), req.uri().path());
             r.headers_mut().insert(
                 header::LOCATION,
                 HeaderValue::from_str(&to).expect("location"),
@@ -396,21 +344,21 @@ async fn handle(
     }
     let (parts, body) = registry.handle(&req).into_parts();
     let body = match fault {
-        Some(ServerFault::Trickle(piece, pause_ms)) => Trickle {
+        Some(Fault::Trickle(piece, pause_ms)) => Trickle {
             rest: Bytes::from(body),
             piece: piece.max(1),
             pause: std::time::Duration::from_millis(pause_ms),
             timer: None,
         }
         .boxed(),
-        Some(ServerFault::CutAfter(n)) => Cut {
+        Some(Fault::CutAfter(n)) => Cut {
             prefix: Some(Bytes::copy_from_slice(&body[..n.min(body.len())])),
             pause: Some(Box::pin(tokio::time::sleep(
                 std::time::Duration::from_millis(100),
             ))),
         }
         .boxed(),
-        Some(ServerFault::Corrupt) if !body.is_empty() => {
+        Some(Fault::Corrupt) if !body.is_empty() => {
             let mut b = body;
             let last = b.len() - 1;
             b[last] ^= 1;

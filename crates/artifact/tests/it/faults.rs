@@ -10,7 +10,8 @@ use oras_artifact::prelude::*;
 use oras_artifact::progress::Event;
 use oras_artifact::{CopyOptions, FileSpec, PullOptions, PushOptions, Remote, copy, pull, push};
 use oras_tests::fake::{FakeAuth, FakeRegistry};
-use oras_tests::server::{FakeServer, ServerFault};
+use oras_tests::faults::Fault;
+use oras_tests::server::FakeServer;
 
 use crate::TempDir;
 
@@ -350,7 +351,7 @@ async fn a_copy_between_registries_streams_a_blob_in_one_put_and_rereads_the_sou
         .push_blob_bytes("application/vnd.oci.empty.v1+json", &b"{}"[..])
         .await
         .unwrap();
-    dst_server.fault("PUT /v2/copy/dst/blobs/uploads/", ServerFault::Reset);
+    dst_server.fault("PUT /v2/copy/dst/blobs/uploads/", Fault::Reset);
     src_registry.clear_seen();
     copy(&src, "v1", &dst, Some("v1"), &CopyOptions::default())
         .await
@@ -393,7 +394,7 @@ async fn a_failed_overlapped_upload_falls_back_to_the_ordinary_one() {
     write_file(&file, 65 << 20, 9);
     server.fault(
         "PATCH /v2/overlap/fallback/blobs/uploads/",
-        ServerFault::Status(
+        Fault::Status(
             400,
             vec![],
             br#"{"errors":[{"code":"BLOB_UPLOAD_INVALID","message":"refused"}]}"#.to_vec(),
@@ -433,8 +434,8 @@ async fn a_pull_from_a_registry_never_writes_corrupt_bytes() {
     let mut longer = data.clone();
     longer.extend_from_slice(b"one byte too many");
     let faults = [
-        ("flipped", ServerFault::Corrupt),
-        ("extended", ServerFault::Status(200, Vec::new(), longer)),
+        ("flipped", Fault::Corrupt),
+        ("extended", Fault::Status(200, Vec::new(), longer)),
     ];
     for (what, fault) in faults {
         server.fault("GET /v2/corrupt/app/blobs/", fault);
@@ -470,7 +471,7 @@ async fn a_manifest_refused_for_a_lost_blob_is_sent_again_a_bounded_number_of_ti
     let file = work.join("f");
     write_file(&file, 10_000, 5);
     let lost = || {
-        ServerFault::Status(
+        Fault::Status(
             400,
             vec![("content-type".into(), "application/json".into())],
             br#"{"errors":[{"code":"MANIFEST_BLOB_UNKNOWN","message":"blob unknown to registry"}]}"#
@@ -516,7 +517,7 @@ async fn a_manifest_refused_for_a_lost_blob_is_sent_again_a_bounded_number_of_ti
     );
     server.fault(
         "PUT /v2/lost/app/manifests/",
-        ServerFault::Status(
+        Fault::Status(
             400,
             vec![("content-type".into(), "application/json".into())],
             named.into_bytes(),

@@ -20,6 +20,7 @@ mod hostile;
 mod local;
 #[cfg(feature = "hyper")]
 mod remote;
+mod scenarios;
 
 /// A directory removed when dropped.
 pub struct TempDir(pub PathBuf);

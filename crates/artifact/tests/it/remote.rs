@@ -33,7 +33,8 @@ fn unique(name: &str) -> String {
     format!("{name}-{run}")
 }
 
-fn remote(r: &Registry, repo: &str) -> Remote {
+/// A repository of a real registry, unique to this run.
+pub(crate) fn remote(r: &Registry, repo: &str) -> Remote {
     let repo = unique(repo);
     let mut options = HyperOptions::default();
     options.ca_files = r.ca_file.iter().cloned().collect();

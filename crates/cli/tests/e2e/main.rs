@@ -577,7 +577,8 @@ fn debug_logs_of_a_token_flow_hold_no_secret() {
 #[test]
 fn a_push_killed_part_way_can_be_run_again() {
     use oras_tests::fake::{FakeAuth, FakeRegistry};
-    use oras_tests::server::{FakeServer, ServerFault};
+    use oras_tests::faults::Fault;
+    use oras_tests::server::FakeServer;
     let registry = FakeRegistry::new(FakeAuth::None);
     let server = FakeServer::start(registry.clone());
     let w = Work::new();
@@ -593,7 +594,7 @@ fn a_push_killed_part_way_can_be_run_again() {
     args.extend(names.iter().map(String::as_str));
     // The first blob upload to be committed never gets an answer: the process is killed
     // while it waits, with some uploads done and others not.
-    server.fault("PUT /v2/killed/app/blobs/uploads/", ServerFault::Stall);
+    server.fault("PUT /v2/killed/app/blobs/uploads/", Fault::Stall);
     let mut child = Command::new(env!("CARGO_BIN_EXE_oras"))
         .args(&args)
         .current_dir(&w.0)

@@ -2,211 +2,25 @@
 //! faults injected on the way (retries, resumption, corruption, redirects, hostile
 //! headers), with no network and no runtime.
 
-use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{HeaderValue, Request, Response, StatusCode, header};
+use http::StatusCode;
 use oras_auth::{Authenticator, Credential, StaticCredentials};
 use oras_distribution::{
-    Body, BoxFuture, ByteStream, Client, ClientConfig, ErrorKind, Mount, PlainHttp, Repository,
-    ResponseBody, RetryPolicy, Transport, TransportError, TransportErrorKind,
+    Body, ByteStream, Client, ClientConfig, ErrorKind, Mount, PlainHttp, Repository, RetryPolicy,
 };
 use oras_oci::pack::{Created, PackOptions, pack_manifest};
 use oras_oci::{Descriptor, Digest, Digester, media_type};
 use oras_tests::fake::{FakeAuth, FakeRegistry};
+use oras_tests::faults::Fault;
+use oras_tests::memory::{MemoryTransport, STORAGE};
 
 use crate::block_on;
 
-const ORIGIN: &str = "http://registry.test";
-
-/// What to do to the next response that matches.
-#[derive(Clone, Debug)]
-enum Fault {
-    /// Answer with this status and headers instead of asking the registry.
-    Status(u16, Vec<(&'static str, String)>, String),
-    /// Deliver only the first n bytes of the body, then break the stream.
-    Truncate(usize),
-    /// Flip a bit of the body.
-    Corrupt,
-    /// Redirect to the same path on another origin, which answers from the registry
-    /// but records the Authorization header it received.
-    Redirect,
-    /// Fail to connect.
-    Refuse,
-}
-
-#[derive(Default)]
-struct Shared {
-    faults: VecDeque<(String, Fault)>,
-    sleeps: Vec<Duration>,
-    elsewhere_auth: Vec<Option<String>>,
-    /// What the storage origin presents to the registry on the client's behalf, as a
-    /// pre-signed URL would authorise it.
-    storage_authorization: Option<String>,
-}
-
-/// A transport that hands requests to a [`FakeRegistry`], with faults on the way.
-#[derive(Clone)]
-struct Memory {
-    registry: FakeRegistry,
-    shared: Arc<Mutex<Shared>>,
-}
-
-impl std::fmt::Debug for Memory {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Memory")
-    }
-}
-
-impl Memory {
-    fn new(auth: FakeAuth) -> Self {
-        let registry = FakeRegistry::new(auth);
-        registry.set_origin(ORIGIN);
-        Self {
-            registry,
-            shared: Arc::default(),
-        }
-    }
-
-    /// Injects `fault` into the next request whose method and path start with `matching`
-    /// (`"GET /v2/x/blobs/"`).
-    fn fault(&self, matching: &str, fault: Fault) {
-        self.shared
-            .lock()
-            .unwrap()
-            .faults
-            .push_back((matching.to_owned(), fault));
-    }
-
-    fn sleeps(&self) -> Vec<Duration> {
-        self.shared.lock().unwrap().sleeps.clone()
-    }
-
-    fn take_fault(&self, key: &str) -> Option<Fault> {
-        let mut s = self.shared.lock().unwrap();
-        let i = s
-            .faults
-            .iter()
-            .position(|(m, _)| key.starts_with(m.as_str()))?;
-        s.faults.remove(i).map(|(_, f)| f)
-    }
-}
-
-async fn collect(mut stream: ByteStream) -> Vec<u8> {
-    let mut out = Vec::new();
-    while let Some(chunk) = std::future::poll_fn(|cx| stream.as_mut().poll_next(cx)).await {
-        out.extend_from_slice(&chunk.expect("request bodies in these tests do not fail"));
-    }
-    out
-}
-
-/// A body that yields `data` then breaks.
-struct Broken(Option<Bytes>);
-
-impl futures_core::Stream for Broken {
-    type Item = Result<Bytes, oras_distribution::BoxError>;
-    fn poll_next(
-        mut self: std::pin::Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Self::Item>> {
-        std::task::Poll::Ready(Some(match self.0.take() {
-            Some(b) => Ok(b),
-            None => Err("connection reset by peer".into()),
-        }))
-    }
-}
-
-impl Transport for Memory {
-    fn send(
-        &self,
-        request: Request<Body>,
-    ) -> BoxFuture<'static, Result<Response<ResponseBody>, TransportError>> {
-        let this = self.clone();
-        Box::pin(async move {
-            let (parts, body) = request.into_parts();
-            let body = collect(body.into_stream()).await;
-            let mut req = Request::from_parts(parts, body);
-            let key = format!(
-                "{} {}",
-                req.method(),
-                req.uri().path_and_query().map_or("", |p| p.as_str())
-            );
-            let elsewhere = !req.uri().to_string().starts_with(ORIGIN);
-            if elsewhere {
-                let auth = req
-                    .headers()
-                    .get(header::AUTHORIZATION)
-                    .map(|v| v.to_str().unwrap().to_owned());
-                let mut shared = this.shared.lock().unwrap();
-                shared.elsewhere_auth.push(auth);
-                req.headers_mut().remove(header::AUTHORIZATION);
-                if let Some(signed) = &shared.storage_authorization {
-                    req.headers_mut().insert(
-                        header::AUTHORIZATION,
-                        HeaderValue::from_str(signed).unwrap(),
-                    );
-                }
-            }
-            let fault = if elsewhere {
-                None
-            } else {
-                this.take_fault(&key)
-            };
-            if let Some(Fault::Status(code, headers, body)) = &fault {
-                let mut r = Response::new(ResponseBody::from_bytes(body.clone()));
-                *r.status_mut() = StatusCode::from_u16(*code).unwrap();
-                for (k, v) in headers {
-                    r.headers_mut()
-                        .append(*k, HeaderValue::from_str(v).unwrap());
-                }
-                return Ok(r);
-            }
-            if let Some(Fault::Refuse) = fault {
-                return Err(TransportError::new(
-                    TransportErrorKind::Connect,
-                    "connection refused",
-                    None,
-                ));
-            }
-            if let Some(Fault::Redirect) = fault {
-                let mut r = Response::new(ResponseBody::empty());
-                *r.status_mut() = StatusCode::TEMPORARY_REDIRECT;
-                // As a pre-signed storage URL does, it carries a signature in its query.
-                let to = format!(
-                    "http://storage.test{}?X-Amz-Signature=presigned-secret",
-                    req.uri().path()
-                );
-                r.headers_mut()
-                    .insert(header::LOCATION, HeaderValue::from_str(&to).unwrap());
-                return Ok(r);
-            }
-            let (parts, body) = this.registry.handle(&req).into_parts();
-            let body = match fault {
-                Some(Fault::Truncate(n)) => ResponseBody::new(Box::pin(Broken(Some(
-                    Bytes::copy_from_slice(&body[..n.min(body.len())]),
-                )))),
-                Some(Fault::Corrupt) => {
-                    let mut b = body;
-                    let last = b.len() - 1;
-                    b[last] ^= 1;
-                    ResponseBody::from_bytes(b)
-                }
-                _ => ResponseBody::from_bytes(body),
-            };
-            Ok(Response::from_parts(parts, body))
-        })
-    }
-
-    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
-        self.shared.lock().unwrap().sleeps.push(duration);
-        Box::pin(std::future::ready(()))
-    }
-}
-
 fn client(
-    memory: &Memory,
+    memory: &MemoryTransport,
     creds: StaticCredentials,
     tweak: impl FnOnce(&mut ClientConfig),
 ) -> Client {
@@ -254,7 +68,7 @@ impl futures_core::Stream for Iter {
 
 #[test]
 fn full_push_and_pull_through_a_custom_transport() {
-    let memory = Memory::new(FakeAuth::None);
+    let memory = MemoryTransport::new(FakeAuth::None);
     let c = client(&memory, StaticCredentials::new(), |c| c.chunk_size = None);
     let chunked = client(&memory, StaticCredentials::new(), |c| {
         c.chunk_size = Some(1000)
@@ -344,7 +158,7 @@ fn full_push_and_pull_through_a_custom_transport() {
 
 #[test]
 fn uploads_that_do_not_match_their_descriptor_fail() {
-    let memory = Memory::new(FakeAuth::None);
+    let memory = MemoryTransport::new(FakeAuth::None);
     let c = client(&memory, StaticCredentials::new(), |_| {});
     let r = repo(&c, "a");
     let desc = Descriptor::of("x/y", b"the real content");
@@ -356,7 +170,7 @@ fn uploads_that_do_not_match_their_descriptor_fail() {
 
 #[test]
 fn mount_and_fallback_upload() {
-    let memory = Memory::new(FakeAuth::None);
+    let memory = MemoryTransport::new(FakeAuth::None);
     let c = client(&memory, StaticCredentials::new(), |_| {});
     let present = memory.registry.put_blob(b"shared layer");
     let desc = Descriptor::new("x/y", present, 12);
@@ -373,7 +187,7 @@ fn mount_and_fallback_upload() {
 
 #[test]
 fn token_auth_flows_through_the_client() {
-    let memory = Memory::new(FakeAuth::Token {
+    let memory = MemoryTransport::new(FakeAuth::Token {
         user: "alice".into(),
         password: "s3cret".into(),
         anonymous_pull: true,
@@ -445,7 +259,7 @@ fn token_auth_flows_through_the_client() {
 
 #[test]
 fn a_registry_that_keeps_answering_401_gets_a_clear_error_in_bounded_requests() {
-    let memory = Memory::new(FakeAuth::Basic("u".into(), "p".into()));
+    let memory = MemoryTransport::new(FakeAuth::Basic("u".into(), "p".into()));
     let c = client(
         &memory,
         StaticCredentials::new().with_any_host(Credential::basic("u", "not-p")),
@@ -467,7 +281,7 @@ fn a_registry_that_keeps_answering_401_gets_a_clear_error_in_bounded_requests() 
 
 #[test]
 fn retries_honour_retry_after_and_give_up() {
-    let memory = Memory::new(FakeAuth::None);
+    let memory = MemoryTransport::new(FakeAuth::None);
     let c = client(&memory, StaticCredentials::new(), |c| {
         c.retry = RetryPolicy::default()
     });
@@ -475,16 +289,13 @@ fn retries_honour_retry_after_and_give_up() {
     let d = block_on(r.push_blob_bytes("x/y", &b"retry me"[..])).unwrap();
     memory.fault(
         "GET /v2/a/blobs/",
-        Fault::Status(429, vec![("retry-after", "2".into())], "slow down".into()),
+        Fault::status(429, &[("retry-after", "2")], "slow down"),
     );
+    memory.fault("GET /v2/a/blobs/", Fault::status(503, &[], ""));
+    memory.fault("GET /v2/a/blobs/", Fault::Reset);
     memory.fault(
         "GET /v2/a/blobs/",
-        Fault::Status(503, vec![], String::new()),
-    );
-    memory.fault("GET /v2/a/blobs/", Fault::Refuse);
-    memory.fault(
-        "GET /v2/a/blobs/",
-        Fault::Status(429, vec![("retry-after", "86400".into())], String::new()),
+        Fault::status(429, &[("retry-after", "86400")], ""),
     );
     assert_eq!(block_on(r.fetch_blob_bytes(&d)).unwrap(), &b"retry me"[..]);
     let sleeps = memory.sleeps();
@@ -508,34 +319,27 @@ fn retries_honour_retry_after_and_give_up() {
 
     // A server that fails forever: an error after max_retries + 1 requests.
     for _ in 0..10 {
-        memory.fault(
-            "GET /v2/a/manifests/",
-            Fault::Status(500, vec![], String::new()),
-        );
+        memory.fault("GET /v2/a/manifests/", Fault::status(500, &[], ""));
     }
     memory.registry.clear_seen();
-    let before = memory.shared.lock().unwrap().faults.len();
+    let before = memory.pending_faults();
     let err = block_on(r.fetch_manifest("v1")).unwrap_err();
     assert!(err.is_retryable(), "{err}");
     assert_eq!(err.status(), Some(StatusCode::INTERNAL_SERVER_ERROR));
-    assert_eq!(
-        before - memory.shared.lock().unwrap().faults.len(),
-        6,
-        "1 try + 5 retries"
-    );
+    assert_eq!(before - memory.pending_faults(), 6, "1 try + 5 retries");
 }
 
 #[test]
 fn broken_downloads_resume_and_corruption_is_never_success() {
-    let memory = Memory::new(FakeAuth::None);
+    let memory = MemoryTransport::new(FakeAuth::None);
     let c = client(&memory, StaticCredentials::new(), |_| {});
     let r = repo(&c, "a");
     let content = data(10_000, 7);
     let d = block_on(r.push_blob_bytes("x/y", content.clone())).unwrap();
 
     memory.registry.clear_seen();
-    memory.fault("GET /v2/a/blobs/", Fault::Truncate(4000));
-    memory.fault("GET /v2/a/blobs/", Fault::Truncate(3000));
+    memory.fault("GET /v2/a/blobs/", Fault::CutAfter(4000));
+    memory.fault("GET /v2/a/blobs/", Fault::CutAfter(3000));
     assert_eq!(
         block_on(r.fetch_blob_bytes(&d)).unwrap(),
         content,
@@ -586,7 +390,7 @@ fn broken_downloads_resume_and_corruption_is_never_success() {
 
 #[test]
 fn authorization_never_follows_a_redirect_to_another_origin() {
-    let memory = Memory::new(FakeAuth::Basic("u".into(), "p".into()));
+    let memory = MemoryTransport::new(FakeAuth::Basic("u".into(), "p".into()));
     let c = client(
         &memory,
         StaticCredentials::new().with_any_host(Credential::basic("u", "p")),
@@ -594,13 +398,13 @@ fn authorization_never_follows_a_redirect_to_another_origin() {
     );
     let r = repo(&c, "a");
     let d = block_on(r.push_blob_bytes("x/y", &b"redirected"[..])).unwrap();
-    memory.shared.lock().unwrap().storage_authorization = Some(oras_tests::fake::basic("u", "p"));
-    memory.fault("GET /v2/a/blobs/", Fault::Redirect);
+    memory.set_storage_authorization(&oras_tests::fake::basic("u", "p"));
+    memory.fault("GET /v2/a/blobs/", Fault::presigned(STORAGE));
     assert_eq!(
         block_on(r.fetch_blob_bytes(&d)).unwrap(),
         &b"redirected"[..]
     );
-    let elsewhere = memory.shared.lock().unwrap().elsewhere_auth.clone();
+    let elsewhere = memory.elsewhere_authorizations();
     assert_eq!(
         elsewhere,
         vec![None],
@@ -610,7 +414,7 @@ fn authorization_never_follows_a_redirect_to_another_origin() {
 
 #[test]
 fn the_log_names_each_operation_and_holds_no_secret() {
-    let memory = Memory::new(FakeAuth::Basic("u".into(), "p4ss".into()));
+    let memory = MemoryTransport::new(FakeAuth::Basic("u".into(), "p4ss".into()));
     let c = client(
         &memory,
         StaticCredentials::new().with_any_host(Credential::basic("u", "p4ss")),
@@ -628,9 +432,8 @@ fn the_log_names_each_operation_and_holds_no_secret() {
         .finish();
     let d = tracing::subscriber::with_default(subscriber, || {
         let d = block_on(r.push_blob_bytes("x/y", &b"logged"[..])).unwrap();
-        memory.shared.lock().unwrap().storage_authorization =
-            Some(oras_tests::fake::basic("u", "p4ss"));
-        memory.fault("GET /v2/logged/blobs/", Fault::Redirect);
+        memory.set_storage_authorization(&oras_tests::fake::basic("u", "p4ss"));
+        memory.fault("GET /v2/logged/blobs/", Fault::presigned(STORAGE));
         assert_eq!(block_on(r.fetch_blob_bytes(&d)).unwrap(), &b"logged"[..]);
         d
     });
@@ -678,7 +481,7 @@ impl std::io::Write for Captured {
 
 #[test]
 fn hostile_headers_and_bodies_are_refused() {
-    let memory = Memory::new(FakeAuth::None);
+    let memory = MemoryTransport::new(FakeAuth::None);
     let c = client(&memory, StaticCredentials::new(), |c| {
         c.manifest_size_limit = 1024
     });
@@ -695,7 +498,7 @@ fn hostile_headers_and_bodies_are_refused() {
         Fault::Status(
             200,
             vec![(
-                "link",
+                "link".into(),
                 "<http://evil.test/v2/a/tags/list?n=1>; rel=\"next\"".into(),
             )],
             r#"{"tags":["v1"]}"#.into(),
@@ -721,8 +524,8 @@ fn hostile_headers_and_bodies_are_refused() {
         "GET /v2/a/manifests/",
         Fault::Status(
             200,
-            vec![("content-type", media_type::OCI_MANIFEST.into())],
-            big,
+            vec![("content-type".into(), media_type::OCI_MANIFEST.into())],
+            big.into(),
         ),
     );
     let err = block_on(r.fetch_manifest("v1")).unwrap_err();
@@ -738,8 +541,8 @@ fn hostile_headers_and_bodies_are_refused() {
         "GET /v2/a/manifests/",
         Fault::Status(
             200,
-            vec![("content-type", media_type::OCI_INDEX.into())],
-            String::from_utf8(other.to_vec()).unwrap(),
+            vec![("content-type".into(), media_type::OCI_INDEX.into())],
+            other.to_vec(),
         ),
     );
     let err = block_on(r.fetch_manifest(m.digest().as_str())).unwrap_err();
@@ -751,10 +554,13 @@ fn hostile_headers_and_bodies_are_refused() {
         Fault::Status(
             200,
             vec![
-                ("content-type", media_type::OCI_INDEX.into()),
-                ("docker-content-digest", Digest::sha256(b"x").to_string()),
+                ("content-type".into(), media_type::OCI_INDEX.into()),
+                (
+                    "docker-content-digest".into(),
+                    Digest::sha256(b"x").to_string(),
+                ),
             ],
-            String::from_utf8(other.to_vec()).unwrap(),
+            other.to_vec(),
         ),
     );
     assert_eq!(
@@ -764,7 +570,10 @@ fn hostile_headers_and_bodies_are_refused() {
 
     // An error body of many megabytes is read only up to the limit.
     let huge = "e".repeat(8 << 20);
-    memory.fault("GET /v2/a/manifests/", Fault::Status(400, vec![], huge));
+    memory.fault(
+        "GET /v2/a/manifests/",
+        Fault::Status(400, vec![], huge.into()),
+    );
     let err = block_on(r.fetch_manifest("v1")).unwrap_err();
     assert_eq!(err.status(), Some(StatusCode::BAD_REQUEST));
     assert!(oras_tests::report(&err).len() < 1000);
@@ -789,17 +598,14 @@ impl futures_core::Stream for Counted {
 
 #[test]
 fn one_shot_bodies_are_read_once_and_their_uploads_still_retried() {
-    let memory = Memory::new(FakeAuth::None);
+    let memory = MemoryTransport::new(FakeAuth::None);
     let c = client(&memory, StaticCredentials::new(), |_| {});
     let r = repo(&c, "a");
     // Small: buffered once, so the PUT that meets a 503 is sent again from the buffer.
     let small = b"one shot".to_vec();
     let d = Descriptor::of("x/y", &small);
     let reads = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    memory.fault(
-        "PUT /v2/a/blobs/uploads/",
-        Fault::Status(503, vec![], String::new()),
-    );
+    memory.fault("PUT /v2/a/blobs/uploads/", Fault::status(503, &[], ""));
     let once = Body::from_stream(
         Box::pin(Counted(Some(Bytes::from(small.clone())), reads.clone())),
         Some(8),
@@ -818,10 +624,7 @@ fn one_shot_bodies_are_read_once_and_their_uploads_still_retried() {
     let d = Descriptor::of("x/y", &large);
     let reads = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     memory.registry.clear_seen();
-    memory.fault(
-        "PATCH /v2/a/blobs/uploads/",
-        Fault::Status(503, vec![], String::new()),
-    );
+    memory.fault("PATCH /v2/a/blobs/uploads/", Fault::status(503, &[], ""));
     let once = Body::from_stream(
         Box::pin(Counted(Some(Bytes::from(large.clone())), reads.clone())),
         Some(large.len() as u64),
@@ -843,7 +646,7 @@ fn one_shot_bodies_are_read_once_and_their_uploads_still_retried() {
 
 #[test]
 fn warnings_are_reported_once() {
-    let memory = Memory::new(FakeAuth::None);
+    let memory = MemoryTransport::new(FakeAuth::None);
     let seen = Arc::new(Mutex::new(Vec::new()));
     let sink = seen.clone();
     let c = client(&memory, StaticCredentials::new(), |c| {
@@ -857,7 +660,10 @@ fn warnings_are_reported_once() {
             "GET /v2/a/tags/list",
             Fault::Status(
                 200,
-                vec![("warning", "299 - \"this repository is deprecated\"".into())],
+                vec![(
+                    "warning".into(),
+                    "299 - \"this repository is deprecated\"".into(),
+                )],
                 r#"{"tags":[]}"#.into(),
             ),
         );
@@ -894,7 +700,7 @@ fn artifact(
 
 #[test]
 fn referrers_by_tag_schema_are_maintained_on_push_and_delete() {
-    let memory = Memory::new(FakeAuth::None);
+    let memory = MemoryTransport::new(FakeAuth::None);
     let c = client(&memory, StaticCredentials::new(), |_| {});
     let r = repo(&c, "a");
     let subject = artifact(&r, None, "application/vnd.subject", "s").descriptor();
@@ -968,7 +774,7 @@ fn referrers_by_tag_schema_are_maintained_on_push_and_delete() {
 
 #[test]
 fn a_concurrent_index_update_is_not_lost() {
-    let memory = Memory::new(FakeAuth::None);
+    let memory = MemoryTransport::new(FakeAuth::None);
     let c = client(&memory, StaticCredentials::new(), |_| {});
     let r = repo(&c, "a");
     let subject = artifact(&r, None, "application/vnd.subject", "s").descriptor();
@@ -996,11 +802,7 @@ fn a_concurrent_index_update_is_not_lost() {
         index_writes, 1,
         "the refused write never reached the registry; the re-read one did"
     );
-    assert_eq!(
-        memory.shared.lock().unwrap().faults.len(),
-        0,
-        "the conflict was met"
-    );
+    assert_eq!(memory.pending_faults(), 0, "the conflict was met");
     let digests: Vec<_> = block_on(r.referrers(&subject.digest, None))
         .unwrap()
         .into_iter()
@@ -1011,10 +813,7 @@ fn a_concurrent_index_update_is_not_lost() {
 
 #[test]
 fn referrers_api_with_filter_and_pages() {
-    let memory = Memory {
-        registry: FakeRegistry::new(FakeAuth::None).with_referrers_api(1),
-        shared: Arc::default(),
-    };
+    let memory = MemoryTransport::over(FakeRegistry::new(FakeAuth::None).with_referrers_api(1));
     let c = client(&memory, StaticCredentials::new(), |_| {});
     let r = repo(&c, "a");
     let subject = artifact(&r, None, "application/vnd.subject", "s").descriptor();
@@ -1054,10 +853,8 @@ fn referrers_api_with_filter_and_pages() {
 
 #[test]
 fn chunked_uploads_honour_the_minimum_and_recover_from_416() {
-    let memory = Memory {
-        registry: FakeRegistry::new(FakeAuth::None).with_chunk_min_length(1500),
-        shared: Arc::default(),
-    };
+    let memory =
+        MemoryTransport::over(FakeRegistry::new(FakeAuth::None).with_chunk_min_length(1500));
     let c = client(&memory, StaticCredentials::new(), |c| {
         c.chunk_size = Some(1000)
     });
@@ -1066,10 +863,7 @@ fn chunked_uploads_honour_the_minimum_and_recover_from_416() {
     let d = Descriptor::of("x/y", &content);
     // The first PATCH is refused with 416 before reaching the registry: the client asks
     // the registry how much it has (nothing) and sends the chunk again.
-    memory.fault(
-        "PATCH /v2/a/blobs/uploads/",
-        Fault::Status(416, vec![], String::new()),
-    );
+    memory.fault("PATCH /v2/a/blobs/uploads/", Fault::status(416, &[], ""));
     block_on(r.push_blob(&d, reopenable(content.clone(), 700))).unwrap();
     let seen = memory.registry.seen();
     let patches = seen
@@ -1090,7 +884,7 @@ fn chunked_uploads_honour_the_minimum_and_recover_from_416() {
 
 #[test]
 fn pagination_is_bounded() {
-    let memory = Memory::new(FakeAuth::None);
+    let memory = MemoryTransport::new(FakeAuth::None);
     let c = client(&memory, StaticCredentials::new(), |c| c.max_pages = 2);
     let r = repo(&c, "a");
     let mut opts = PackOptions::default();
@@ -1116,7 +910,7 @@ fn clients_are_cheap_to_share_between_tasks() {
     shared::<Repository>();
     shared::<oras_distribution::Registry>();
     fn send<T: Send>(_: &T) {}
-    let memory = Memory::new(FakeAuth::None);
+    let memory = MemoryTransport::new(FakeAuth::None);
     let c = client(&memory, StaticCredentials::new(), |_| {});
     let r = repo(&c, "a");
     let d = Descriptor::of("x/y", b"x");

@@ -15,7 +15,8 @@ use oras_distribution::{
 use oras_oci::pack::{Created, PackOptions, pack_manifest};
 use oras_oci::{Descriptor, media_type};
 use oras_tests::fake::{FakeAuth, FakeRegistry, basic};
-use oras_tests::server::{FakeServer, ServerFault};
+use oras_tests::faults::Fault;
+use oras_tests::server::FakeServer;
 
 #[derive(Debug)]
 struct TestClock(Mutex<SystemTime>);
@@ -215,7 +216,7 @@ async fn a_server_that_keeps_answering_401_gets_a_clear_error_in_bounded_request
     for _ in 0..20 {
         server.fault(
             "GET /v2/a/manifests/",
-            ServerFault::Status(
+            Fault::Status(
                 401,
                 vec![("www-authenticate".into(), challenge.clone())],
                 Vec::new(),
@@ -253,18 +254,12 @@ async fn retries_and_resumption_over_http() {
 
     server.fault(
         "GET /v2/a/blobs/",
-        ServerFault::Status(429, vec![("retry-after".into(), "1".into())], Vec::new()),
+        Fault::Status(429, vec![("retry-after".into(), "1".into())], Vec::new()),
     );
-    server.fault(
-        "GET /v2/a/blobs/",
-        ServerFault::Status(502, vec![], Vec::new()),
-    );
-    server.fault(
-        "GET /v2/a/blobs/",
-        ServerFault::Status(503, vec![], Vec::new()),
-    );
-    server.fault("GET /v2/a/blobs/", ServerFault::CutAfter(70_000));
-    server.fault("GET /v2/a/blobs/", ServerFault::CutAfter(50_000));
+    server.fault("GET /v2/a/blobs/", Fault::Status(502, vec![], Vec::new()));
+    server.fault("GET /v2/a/blobs/", Fault::Status(503, vec![], Vec::new()));
+    server.fault("GET /v2/a/blobs/", Fault::CutAfter(70_000));
+    server.fault("GET /v2/a/blobs/", Fault::CutAfter(50_000));
     assert_eq!(
         r.fetch_blob_bytes(&d).await.unwrap(),
         content,
@@ -281,7 +276,7 @@ async fn retries_and_resumption_over_http() {
     // A push whose PUT meets a 5xx is retried (the body is replayable bytes).
     server.fault(
         "PUT /v2/a/blobs/uploads/",
-        ServerFault::Status(500, vec![], Vec::new()),
+        Fault::Status(500, vec![], Vec::new()),
     );
     r.push_blob_bytes("x/y", &b"retried upload"[..])
         .await
@@ -301,11 +296,11 @@ async fn corruption_stalls_and_hostile_answers_over_http() {
     let r = repo(&c, &server, "a");
     let d = r.push_blob_bytes("x/y", vec![7u8; 10_000]).await.unwrap();
 
-    server.fault("GET /v2/a/blobs/", ServerFault::Corrupt);
+    server.fault("GET /v2/a/blobs/", Fault::Corrupt);
     let err = r.fetch_blob_bytes(&d).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Verify, "{err}");
 
-    server.fault("GET /v2/a/blobs/", ServerFault::Stall);
+    server.fault("GET /v2/a/blobs/", Fault::Stall);
     let started = std::time::Instant::now();
     let err = r.fetch_blob_bytes(&d).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Transport, "{err}");
@@ -318,7 +313,7 @@ async fn corruption_stalls_and_hostile_answers_over_http() {
     let big = vec![b' '; 10_000];
     server.fault(
         "GET /v2/a/manifests/",
-        ServerFault::Status(
+        Fault::Status(
             200,
             vec![("content-type".into(), media_type::OCI_MANIFEST.into())],
             big,
@@ -332,14 +327,14 @@ async fn corruption_stalls_and_hostile_answers_over_http() {
 
     server.fault(
         "GET /v2/a/manifests/",
-        ServerFault::Status(500, vec![], vec![b'e'; 16 << 20]),
+        Fault::Status(500, vec![], vec![b'e'; 16 << 20]),
     );
     let err = r.fetch_manifest("v1").await.unwrap_err();
     assert_eq!(err.status(), Some(StatusCode::INTERNAL_SERVER_ERROR));
 
     server.fault(
         "GET /v2/a/tags/list",
-        ServerFault::Status(
+        Fault::Status(
             200,
             vec![(
                 "link".into(),
@@ -377,10 +372,7 @@ async fn redirected_blob_reads_carry_no_authorization() {
         .push_blob_bytes("x/y", &b"stored elsewhere"[..])
         .await
         .unwrap();
-    server.fault(
-        "GET /v2/a/blobs/",
-        ServerFault::RedirectTo(storage.origin()),
-    );
+    server.fault("GET /v2/a/blobs/", Fault::redirect(&storage.origin()));
     assert_eq!(
         r.fetch_blob_bytes(&d).await.unwrap(),
         &b"stored elsewhere"[..]
@@ -443,21 +435,21 @@ async fn servers_that_stream_forever_get_bounded_errors() {
     let r = repo(&c, &server, "a");
     let d = r.push_blob_bytes("x/y", vec![1u8; 1000]).await.unwrap();
 
-    server.fault("GET /v2/a/manifests/", ServerFault::Endless(200));
+    server.fault("GET /v2/a/manifests/", Fault::Endless(200));
     let err = r.fetch_manifest("v1").await.unwrap_err();
     assert!(
         oras_tests::report(&err).contains("exceeds the limit of 4194304 bytes"),
         "{err}"
     );
 
-    server.fault("GET /v2/a/blobs/", ServerFault::Endless(200));
+    server.fault("GET /v2/a/blobs/", Fault::Endless(200));
     let err = r.fetch_blob_bytes(&d).await.unwrap_err();
     assert!(
         oras_tests::report(&err).contains("longer than the expected 1000 bytes"),
         "{err}"
     );
 
-    server.fault("GET /v2/a/tags/list", ServerFault::Endless(500));
+    server.fault("GET /v2/a/tags/list", Fault::Endless(500));
     let err = r.tags(None).await.unwrap_err();
     assert_eq!(
         err.status(),
@@ -472,9 +464,9 @@ async fn reset_connections_are_retried() {
     let server = FakeServer::start(registry.clone());
     let (c, _) = setup(StaticCredentials::new()).client();
     let r = repo(&c, &server, "a");
-    server.fault("POST /v2/a/blobs/uploads/", ServerFault::Reset);
-    server.fault("PUT /v2/a/blobs/uploads/", ServerFault::Reset);
-    server.fault("HEAD /v2/a/blobs/", ServerFault::Reset);
+    server.fault("POST /v2/a/blobs/uploads/", Fault::Reset);
+    server.fault("PUT /v2/a/blobs/uploads/", Fault::Reset);
+    server.fault("HEAD /v2/a/blobs/", Fault::Reset);
     let d = r
         .push_blob_bytes("x/y", &b"after resets"[..])
         .await
@@ -491,7 +483,7 @@ async fn a_redirect_loop_ends_in_a_bounded_error() {
     let r = repo(&c, &server, "a");
     let d = r.push_blob_bytes("x/y", &b"loop"[..]).await.unwrap();
     for _ in 0..30 {
-        server.fault("GET /v2/a/blobs/", ServerFault::RedirectTo(server.origin()));
+        server.fault("GET /v2/a/blobs/", Fault::redirect(&server.origin()));
     }
     let err = r.fetch_blob_bytes(&d).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Limit, "{err}");
@@ -515,7 +507,7 @@ async fn a_trickling_response_completes_while_a_stalled_one_times_out() {
     let d = r.push_blob_bytes("x/y", content.clone()).await.unwrap();
     // 40 pieces, 50 ms apart: two seconds in all, far longer than the 400 ms read time-out,
     // which applies between pieces.
-    server.fault("GET /v2/a/blobs/", ServerFault::Trickle(100, 50));
+    server.fault("GET /v2/a/blobs/", Fault::Trickle(100, 50));
     let started = std::time::Instant::now();
     assert_eq!(r.fetch_blob_bytes(&d).await.unwrap(), content);
     assert!(
@@ -523,7 +515,7 @@ async fn a_trickling_response_completes_while_a_stalled_one_times_out() {
         "it really trickled: {:?}",
         started.elapsed()
     );
-    server.fault("GET /v2/a/blobs/", ServerFault::Stall);
+    server.fault("GET /v2/a/blobs/", Fault::Stall);
     assert_eq!(
         r.fetch_blob_bytes(&d).await.unwrap_err().kind(),
         ErrorKind::Transport
