@@ -290,8 +290,10 @@ impl Core {
     }
 }
 
-/// A [`std::io::Read`] that verifies size and digest as bytes pass (see the
-/// [module docs](self)).
+/// A reader that verifies size and digest as bytes pass (see the [module docs](self)): a
+/// [`std::io::Read`] over an `io::Read`, and a [`futures_io::AsyncRead`] over an
+/// `AsyncRead` (runtime-neutral: tokio users wrap with `tokio_util::compat`). One type for
+/// both, so the two cannot drift.
 ///
 /// ```
 /// use std::io::Read;
@@ -312,7 +314,10 @@ pub struct VerifyingReader<R> {
     core: Core,
 }
 
-impl<R: io::Read> VerifyingReader<R> {
+/// The same reader under the name async callers look for.
+pub type VerifyingAsyncReader<R> = VerifyingReader<R>;
+
+impl<R> VerifyingReader<R> {
     /// Reads `inner`, expecting `size` bytes with digest `expected`.
     pub fn new(inner: R, expected: Digest, size: u64) -> Result<Self, VerifyError> {
         Ok(Self {
@@ -360,40 +365,7 @@ impl<R: io::Read> io::Read for VerifyingReader<R> {
     }
 }
 
-/// A [`futures_io::AsyncRead`] that verifies size and digest as bytes pass (see the
-/// [module docs](self)). Runtime-neutral: tokio users wrap with `tokio_util::compat`.
-#[derive(Debug)]
-pub struct VerifyingAsyncReader<R> {
-    inner: R,
-    core: Core,
-}
-
-impl<R: futures_io::AsyncRead + Unpin> VerifyingAsyncReader<R> {
-    /// Reads `inner`, expecting `size` bytes with digest `expected`.
-    pub fn new(inner: R, expected: Digest, size: u64) -> Result<Self, VerifyError> {
-        Ok(Self {
-            inner,
-            core: Core::new(Verifier::new(expected, size)?),
-        })
-    }
-
-    /// Reads `inner`, expecting the content `desc` describes.
-    pub fn for_descriptor(inner: R, desc: &Descriptor) -> Result<Self, VerifyError> {
-        Self::new(inner, desc.digest.clone(), desc.size)
-    }
-
-    /// Whether every byte was read and verified, and the source ended.
-    pub fn is_verified(&self) -> bool {
-        self.core.done
-    }
-
-    /// The wrapped reader.
-    pub fn into_inner(self) -> R {
-        self.inner
-    }
-}
-
-impl<R: futures_io::AsyncRead + Unpin> futures_io::AsyncRead for VerifyingAsyncReader<R> {
+impl<R: futures_io::AsyncRead + Unpin> futures_io::AsyncRead for VerifyingReader<R> {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,

@@ -167,22 +167,26 @@ impl DockerConfig {
         }
     }
 
-    fn helper(&self, name: &str) -> Option<Helper> {
-        Helper::find(name, &self.helper_dirs, self.helper_timeout)
+    /// The helper configured for `host`, if one is (`credHelpers`, then `credsStore`); a
+    /// configured helper that is not installed is an error.
+    fn configured_helper(&self, host: &str) -> Result<Option<Helper>, CredentialError> {
+        let Source::Helper { name, .. } = self.source(host) else {
+            return Ok(None);
+        };
+        Helper::find(&name, &self.helper_dirs, self.helper_timeout)
+            .map(Some)
+            .ok_or_else(|| CredentialError::HelperMissing {
+                helper: name,
+                host: host.to_owned(),
+                config: self.path.clone(),
+            })
     }
 
     /// The credential for `host`: from its helper if one is configured (a helper that is
     /// configured but missing or failing is an error, not an anonymous request), else from
     /// `auths`.
     pub fn get(&self, host: &str) -> Result<Option<Credential>, CredentialError> {
-        if let Source::Helper { name, .. } = self.source(host) {
-            let helper = self
-                .helper(&name)
-                .ok_or_else(|| CredentialError::HelperMissing {
-                    helper: name.clone(),
-                    host: host.to_owned(),
-                    config: self.path.clone(),
-                })?;
+        if let Some(helper) = self.configured_helper(host)? {
             if let Some(c) = helper.get(server_key(host))? {
                 return Ok(Some(c));
             }
@@ -230,14 +234,7 @@ impl DockerConfig {
     /// configured but cannot be run, nothing is written in plain text: the error says how
     /// to fix it.
     pub fn store(&mut self, host: &str, credential: &Credential) -> Result<(), CredentialError> {
-        if let Source::Helper { name, .. } = self.source(host) {
-            let helper = self
-                .helper(&name)
-                .ok_or_else(|| CredentialError::HelperMissing {
-                    helper: name.clone(),
-                    host: host.to_owned(),
-                    config: self.path.clone(),
-                })?;
+        if let Some(helper) = self.configured_helper(host)? {
             return helper.store(server_key(host), credential);
         }
         let mut entry = Map::new();
@@ -273,14 +270,7 @@ impl DockerConfig {
     /// Erases the credential for `host` (helper or `auths`). Returns whether the file had
     /// one; helpers are asked to erase regardless.
     pub fn erase(&mut self, host: &str) -> Result<bool, CredentialError> {
-        if let Source::Helper { name, .. } = self.source(host) {
-            let helper = self
-                .helper(&name)
-                .ok_or_else(|| CredentialError::HelperMissing {
-                    helper: name.clone(),
-                    host: host.to_owned(),
-                    config: self.path.clone(),
-                })?;
+        if let Some(helper) = self.configured_helper(host)? {
             helper.erase(server_key(host))?;
         }
         let host_c = canonical_host(host);

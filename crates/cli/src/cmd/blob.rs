@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use oras_artifact::oci::{Descriptor, Digest};
 
 use crate::Ctx;
+use crate::cmd::DeleteArgs;
 use crate::error::{CliError, Result};
 use crate::output::{confirm, descriptor_json, print_json, write_output};
 use crate::remote::{Opened, RemoteArgs, open};
@@ -33,16 +34,8 @@ pub(crate) enum Command {
         #[command(flatten)]
         remote: RemoteArgs,
     },
-    /// Delete a blob
-    Delete {
-        /// REGISTRY/REPOSITORY@DIGEST
-        reference: String,
-        /// Do not ask for confirmation
-        #[arg(short = 'f', long)]
-        force: bool,
-        #[command(flatten)]
-        remote: RemoteArgs,
-    },
+    /// Delete a blob (REGISTRY/REPOSITORY@DIGEST)
+    Delete(DeleteArgs),
 }
 
 pub(crate) async fn run(ctx: &Ctx, b: Command) -> Result<()> {
@@ -89,14 +82,10 @@ pub(crate) async fn run(ctx: &Ctx, b: Command) -> Result<()> {
             }
             Ok(())
         }
-        Command::Delete {
-            reference,
-            force,
-            remote,
-        } => {
-            let opened = open(&remote, &reference).await?;
+        Command::Delete(a) => {
+            let opened = open(&a.remote, &a.reference).await?;
             let desc = descriptor(&opened).await?;
-            confirm(&format!("the blob {}", desc.digest), force)?;
+            confirm(&format!("the blob {}", desc.digest), a.force)?;
             opened.target.delete(&desc).await?;
             if ctx.json {
                 print_json(&descriptor_json(&opened.show_digest(&desc.digest), &desc));

@@ -7,6 +7,7 @@ use oras_artifact::oci::{ImageIndex, Manifest};
 use serde_json::Value;
 
 use crate::Ctx;
+use crate::cmd::DeleteArgs;
 use crate::error::{CliError, Result};
 use crate::output::{confirm, descriptor_json, print_json, report_pushed, write_output};
 use crate::remote::{RemoteArgs, open, split_tags};
@@ -42,15 +43,7 @@ pub(crate) enum Command {
         remote: RemoteArgs,
     },
     /// Delete a manifest
-    Delete {
-        /// REGISTRY/REPOSITORY:TAG|@DIGEST
-        reference: String,
-        /// Do not ask for confirmation
-        #[arg(short = 'f', long)]
-        force: bool,
-        #[command(flatten)]
-        remote: RemoteArgs,
-    },
+    Delete(DeleteArgs),
     /// Fetch a manifest's config
     FetchConfig {
         /// REGISTRY/REPOSITORY:TAG|@DIGEST
@@ -94,11 +87,7 @@ pub(crate) async fn run(ctx: &Ctx, m: Command) -> Result<()> {
             media_type,
             remote,
         } => push(ctx, &reference, &file, media_type.as_deref(), &remote).await,
-        Command::Delete {
-            reference,
-            force,
-            remote,
-        } => delete(ctx, &reference, force, &remote).await,
+        Command::Delete(a) => delete(ctx, &a.reference, a.force, &a.remote).await,
         Command::FetchConfig {
             reference,
             output,

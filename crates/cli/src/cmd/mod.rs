@@ -15,3 +15,17 @@ pub(crate) mod repo;
 pub(crate) mod resolve;
 pub(crate) mod tag;
 pub(crate) mod version;
+
+use crate::remote::RemoteArgs;
+
+/// What `manifest delete` and `blob delete` take.
+#[derive(clap::Args)]
+pub(crate) struct DeleteArgs {
+    /// REGISTRY/REPOSITORY:TAG|@DIGEST
+    pub(crate) reference: String,
+    /// Do not ask for confirmation
+    #[arg(short = 'f', long)]
+    pub(crate) force: bool,
+    #[command(flatten)]
+    pub(crate) remote: RemoteArgs,
+}
