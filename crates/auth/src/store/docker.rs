@@ -186,10 +186,10 @@ impl DockerConfig {
     /// configured but missing or failing is an error, not an anonymous request), else from
     /// `auths`.
     pub fn get(&self, host: &str) -> Result<Option<Credential>, CredentialError> {
-        if let Some(helper) = self.configured_helper(host)? {
-            if let Some(c) = helper.get(server_key(host))? {
-                return Ok(Some(c));
-            }
+        if let Some(helper) = self.configured_helper(host)?
+            && let Some(c) = helper.get(server_key(host))?
+        {
+            return Ok(Some(c));
         }
         Ok(self.file_entry(host))
     }
