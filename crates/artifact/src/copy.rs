@@ -12,7 +12,7 @@ use oras_oci::{Descriptor, Digest, IntoManifestRef, Platform, media_type};
 use tokio::sync::Semaphore;
 use tracing::Instrument;
 
-use crate::content::{ReadOnlyTarget, Target, fetch_manifest};
+use crate::content::{Mounting, ReadOnlyTarget, Target, fetch_manifest};
 use crate::error::Side;
 use crate::platform::select_platform;
 use crate::progress::{Event, Observer, Progress};
@@ -215,11 +215,12 @@ impl Copier<'_> {
             && mounter.can_mount_from(from)
         {
             match mounter.mount(desc, from).await.map_err(to_dst)? {
-                None => {
+                Mounting::Linked => {
                     self.progress.emit(Event::Mounted(desc));
                     return Ok(());
                 }
-                Some(opened) => session = Some(opened),
+                Mounting::Upload(opened) => session = Some(opened),
+                Mounting::Declined => {}
             }
         }
         let body = match self.src.replayable(desc) {

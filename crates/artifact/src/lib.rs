@@ -98,6 +98,8 @@ mod guide {
     struct Platforms;
     #[doc = include_str!("../../../docs/guide/transport.md")]
     struct Transport;
+    #[doc = include_str!("../../../docs/guide/targets.md")]
+    struct Targets;
     #[doc = include_str!("../../../docs/guide/progress.md")]
     struct Progress;
     #[doc = include_str!("../../../docs/guide/errors.md")]

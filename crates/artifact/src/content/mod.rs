@@ -208,14 +208,35 @@ pub trait Mount: Send + Sync {
     /// repository of the same registry).
     fn can_mount_from(&self, from: &MountSource) -> bool;
 
-    /// Mounts `desc` from `from`. `None` when it was linked; otherwise the store opened
-    /// an upload session for the content instead (a registry answers a mount it refuses
-    /// with one), and the caller sends the content through it.
+    /// Mounts `desc` from `from`: linked, an upload session opened instead (a registry
+    /// answers a mount it will not do with one; the caller sends the content through
+    /// it), or declined (the caller stores the content the ordinary way).
     fn mount<'a>(
         &'a self,
         desc: &'a Descriptor,
         from: &'a MountSource,
-    ) -> BoxFuture<'a, Result<Option<Box<dyn UploadSession + 'a>>>>;
+    ) -> BoxFuture<'a, Result<Mounting<'a>>>;
+}
+
+/// What a [`Mount`] did.
+#[non_exhaustive]
+pub enum Mounting<'a> {
+    /// The content is linked; no bytes moved.
+    Linked,
+    /// Not linked: the store opened this session for the content instead.
+    Upload(Box<dyn UploadSession + 'a>),
+    /// Not linked, and nothing opened: store the content the ordinary way.
+    Declined,
+}
+
+impl fmt::Debug for Mounting<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Linked => "Linked",
+            Self::Upload(_) => "Upload(..)",
+            Self::Declined => "Declined",
+        })
+    }
 }
 
 /// Opens [`UploadSession`]s.
@@ -273,6 +294,12 @@ pub(crate) fn parse_manifest(bytes: Bytes, desc: &Descriptor) -> Result<Manifest
         what: desc.digest.to_string(),
         source,
     })
+}
+
+/// Reads all of `content`, which must match `desc`: the check a store makes before it
+/// keeps small content (it is held in memory; at most `desc.size` bytes are read).
+pub async fn read_all(content: Body, desc: &Descriptor) -> Result<Bytes> {
+    collect_verified(content.into_stream(), desc).await
 }
 
 /// Fetches a whole blob, verified (for small content: it is held in memory).

@@ -2,13 +2,13 @@
 //! registry's own recoveries (a manifest sent again after the registry lost a blob).
 
 use oras_distribution::{
-    BlobUpload, Body, BoxError, BoxFuture, ByteStream, Mount as Mounting, Repository,
+    BlobUpload, Body, BoxError, BoxFuture, ByteStream, Mount as RegistryMount, Repository,
 };
 use oras_oci::{Descriptor, Digest, Manifest, ManifestRef, media_type};
 
 use super::{
-    Delete, Fetch, ListReferrers, ListTags, Mount, MountSource, Push, ReadOnlyTarget, Resolve,
-    Resupply, Tag, Target, UploadSession, UploadSessions, parse_manifest,
+    Delete, Fetch, ListReferrers, ListTags, Mount, MountSource, Mounting, Push, ReadOnlyTarget,
+    Resolve, Resupply, Tag, Target, UploadSession, UploadSessions, parse_manifest,
 };
 use crate::Result;
 use crate::stream::{blob_stream, collect_verified, lazy, once};
@@ -219,11 +219,11 @@ impl Mount for Remote {
         &'a self,
         desc: &'a Descriptor,
         from: &'a MountSource,
-    ) -> BoxFuture<'a, Result<Option<Box<dyn UploadSession + 'a>>>> {
+    ) -> BoxFuture<'a, Result<Mounting<'a>>> {
         Box::pin(async move {
             Ok(match self.repo.mount_blob(desc, &from.repository).await? {
-                Mounting::Upload(session) => Some(Box::new(Session(session)) as Box<_>),
-                _ => None,
+                RegistryMount::Upload(session) => Mounting::Upload(Box::new(Session(session))),
+                _ => Mounting::Linked,
             })
         })
     }
