@@ -49,10 +49,10 @@ fn ca_roots(r: &Registry) -> rustls::RootCertStore {
 }
 
 #[test]
-fn four_distinct_registries_on_loopback() {
+fn five_distinct_registries_on_loopback() {
     let regs = registries();
     let ports: std::collections::BTreeSet<u16> = regs.all().iter().map(|r| r.addr.port()).collect();
-    assert_eq!(ports.len(), 4);
+    assert_eq!(ports.len(), 5);
     for r in regs.all() {
         assert!(
             r.addr.ip().is_loopback(),
@@ -63,6 +63,46 @@ fn four_distinct_registries_on_loopback() {
     }
     // The state file agrees with what this process uses.
     assert_eq!(oras_tests::status().unwrap().as_ref(), Some(regs));
+}
+
+#[test]
+fn the_stock_registry_refuses_every_delete() {
+    let r = &registries().stock;
+    let data = b"kept forever";
+    let digest = Digest::sha256(data);
+    let start = http1_plain(r, "POST", "/v2/stock/check/blobs/uploads/", &[], b"").unwrap();
+    assert_eq!(start.status, 202, "{}", r.log());
+    let location = start
+        .header("location")
+        .expect("an upload location")
+        .to_owned();
+    let path = location
+        .split_once("://")
+        .map_or(location.as_str(), |(_, rest)| {
+            &rest[rest.find('/').unwrap_or(rest.len())..]
+        });
+    let sep = if path.contains('?') { '&' } else { '?' };
+    let put = http1_plain(r, "PUT", &format!("{path}{sep}digest={digest}"), &[], data).unwrap();
+    assert_eq!(put.status, 201, "{}", r.log());
+    let delete = http1_plain(
+        r,
+        "DELETE",
+        &format!("/v2/stock/check/blobs/{digest}"),
+        &[],
+        b"",
+    )
+    .unwrap();
+    assert_eq!(delete.status, 405);
+    assert!(String::from_utf8_lossy(&delete.body).contains("UNSUPPORTED"));
+    let head = http1_plain(
+        r,
+        "HEAD",
+        &format!("/v2/stock/check/blobs/{digest}"),
+        &[],
+        b"",
+    )
+    .unwrap();
+    assert_eq!(head.status, 200, "still there");
 }
 
 #[test]

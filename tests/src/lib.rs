@@ -3,7 +3,8 @@
 //! [`registries`] returns the running set of Debian's `docker-registry` (distribution 2.8)
 //! instances, starting them first if none runs: one anonymous, one with htpasswd basic
 //! auth, one serving TLS with a certificate from a CA made for the run, one requiring a
-//! client certificate from that CA. Their addresses and
+//! client certificate from that CA, and one in distribution's stock configuration (delete
+//! disabled, as most deployments run it). Their addresses and
 //! credentials are in a state file, so `cargo xtask registry start|stop|status`, every test
 //! process and a developer's shell all see the same set. A file lock makes concurrent test
 //! processes (nextest runs one per test) start it once.
@@ -77,12 +78,21 @@ pub struct Registries {
     pub tls: Registry,
     /// TLS that also requires a client certificate signed by that CA.
     pub mtls: Registry,
+    /// distribution's stock configuration: no authentication, `storage.delete` off (every
+    /// DELETE answers 405 `UNSUPPORTED`).
+    pub stock: Registry,
 }
 
 impl Registries {
-    /// All four.
-    pub fn all(&self) -> [&Registry; 4] {
-        [&self.anonymous, &self.basic, &self.tls, &self.mtls]
+    /// All five.
+    pub fn all(&self) -> [&Registry; 5] {
+        [
+            &self.anonymous,
+            &self.basic,
+            &self.tls,
+            &self.mtls,
+            &self.stock,
+        ]
     }
 }
 
@@ -181,11 +191,12 @@ pub fn start_at(dir: &Path) -> io::Result<Registries> {
     fs::write(&htpasswd, out)?;
 
     let mut started = Vec::new();
-    let specs: [(&str, Option<&Path>, Option<&TlsFiles>, bool); 4] = [
+    let specs: [(&str, Option<&Path>, Option<&TlsFiles>, bool); 5] = [
         ("anonymous", None, None, false),
         ("basic", Some(&htpasswd), None, false),
         ("tls", None, Some(&tls_files), false),
         ("mtls", None, Some(&tls_files), true),
+        ("stock", None, None, false),
     ];
     for (name, auth, tls, mutual) in specs {
         // A port picked free can be taken before the registry binds it: try again.
@@ -214,10 +225,11 @@ pub fn start_at(dir: &Path) -> io::Result<Registries> {
     }
     let mut it = started.into_iter();
     let regs = Registries {
-        anonymous: it.next().expect("four were started"),
-        basic: it.next().expect("four were started"),
-        tls: it.next().expect("four were started"),
-        mtls: it.next().expect("four were started"),
+        anonymous: it.next().expect("five were started"),
+        basic: it.next().expect("five were started"),
+        tls: it.next().expect("five were started"),
+        mtls: it.next().expect("five were started"),
+        stock: it.next().expect("five were started"),
     };
     let tmp = dir.join("state.json.tmp");
     fs::write(
@@ -443,10 +455,22 @@ fn launch(
     // registry exiting, and `start` tries again.
     let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let mut config = format!(
-        "version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\n  maintenance:\n    uploadpurging:\n      enabled: false\nhttp:\n  addr: {addr}\n  secret: {secret}\n",
-        dir.join("storage").display()
-    );
+    let storage = dir.join("storage");
+    let mut config = if name == "stock" {
+        // distribution's own example configuration (cmd/registry/config-example.yml), as
+        // deployments start from it: no `delete` section, so deletion is off.
+        format!(
+            "version: 0.1\nlog:\n  fields:\n    service: registry\nstorage:\n  cache:\n    blobdescriptor: inmemory\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {addr}\n  secret: {secret}\n  headers:\n    X-Content-Type-Options: [nosniff]\nhealth:\n  storagedriver:\n    enabled: true\n    interval: 10s\n    threshold: 3\n",
+            storage.display()
+        )
+    } else {
+        format!(
+            // Foreign layers (Windows images) name their blob's `urls`; distribution takes
+            // such manifests only for URLs it is told to allow.
+            "version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\n  maintenance:\n    uploadpurging:\n      enabled: false\nvalidation:\n  manifests:\n    urls:\n      allow:\n        - ^https?://\nhttp:\n  addr: {addr}\n  secret: {secret}\n",
+            storage.display()
+        )
+    };
     if let Some(t) = tls {
         config += &format!(
             "  tls:\n    certificate: {}\n    key: {}\n",

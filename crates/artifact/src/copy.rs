@@ -1,7 +1,9 @@
 //! Copy: a graph (index, manifests, configs, layers, subjects) from any source to any
 //! destination, children first, skipping what the destination has, using the abilities
 //! the two offer (a mount between repositories of one registry, a source that can be read
-//! again for a single retryable upload), and the referrers of the root to a depth.
+//! again for a single retryable upload), and the referrers of every manifest in the graph
+//! (an index and each of its platforms' manifests) to a depth. Blobs that registries do not
+//! distribute (foreign layers) are left where they are unless asked.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -26,10 +28,15 @@ pub struct CopyOptions {
     pub concurrency: usize,
     /// For an index: copy only this platform's manifest.
     pub platform: Option<Platform>,
-    /// Also copy the referrers of what is copied, this many levels deep (0: none).
+    /// Also copy the referrers of every manifest in the graph (the root, and the manifests
+    /// of an index), and theirs, this many levels deep (0: none).
     pub referrers_depth: usize,
     /// Only referrers of this artifact type.
     pub referrers_artifact_type: Option<String>,
+    /// Also copy the blobs of foreign and non-distributable layers
+    /// ([`media_type::is_non_distributable`]); by default they stay behind, as their
+    /// descriptors point elsewhere for them (`urls`) and registries refuse or lack them.
+    pub include_non_distributable: bool,
     /// Receives progress events.
     pub observer: Option<Arc<dyn Observer>>,
 }
@@ -71,7 +78,7 @@ pub async fn copy(
                 .map_err(|e| e.at(Side::Destination, &root))?;
         }
         copier
-            .referrers(&root, options.referrers_depth, &mut done)
+            .graph_referrers(&root, options.referrers_depth, &mut done)
             .await?;
         Ok(root)
     }
@@ -93,10 +100,13 @@ struct Copier<'a> {
 const COPY_ATTEMPTS: usize = 3;
 
 impl Copier<'_> {
-    /// The referrers of `subject`, and theirs, `depth` levels deep.
-    fn referrers<'s>(
+    /// The referrers of every manifest in the graph under `root` (itself, and the
+    /// manifests an index lists, at any depth), `depth` levels of referrers deep: the
+    /// signature of one platform's manifest comes along with the index, as with `oras cp
+    /// -r` since 1.2.
+    fn graph_referrers<'s>(
         &'s self,
-        subject: &'s Descriptor,
+        root: &'s Descriptor,
         depth: usize,
         done: &'s mut HashSet<Digest>,
     ) -> BoxFuture<'s, Result<()>> {
@@ -104,18 +114,48 @@ impl Copier<'_> {
             if depth == 0 {
                 return Ok(());
             }
-            let found = self
-                .src
-                .referrers(subject, self.options.referrers_artifact_type.as_deref())
-                .await
-                .map_err(|e| e.at(Side::Source, subject))?;
-            for r in found {
-                let plain = Descriptor::new(r.media_type.clone(), r.digest.clone(), r.size);
-                self.graph(&plain, done).await?;
-                self.referrers(&plain, depth - 1, done).await?;
+            for m in self.manifests_under(root).await? {
+                let found = self
+                    .src
+                    .referrers(&m, self.options.referrers_artifact_type.as_deref())
+                    .await
+                    .map_err(|e| e.at(Side::Source, &m))?;
+                for r in found {
+                    let plain = Descriptor::new(r.media_type.clone(), r.digest.clone(), r.size);
+                    self.graph(&plain, done).await?;
+                    self.graph_referrers(&plain, depth - 1, done).await?;
+                }
             }
             Ok(())
         })
+    }
+
+    /// `root` and the manifests its index lists, recursively (read from the source).
+    async fn manifests_under(&self, root: &Descriptor) -> Result<Vec<Descriptor>> {
+        let mut out = vec![root.clone()];
+        let mut next = 0;
+        while next < out.len() {
+            let node = out[next].clone();
+            next += 1;
+            if !media_type::is_index(&node.media_type) {
+                continue;
+            }
+            let index = fetch_manifest(self.src, &node)
+                .await
+                .map_err(|e| e.at(Side::Source, &node))?;
+            for child in index
+                .as_index()
+                .map(|i| i.manifests.as_slice())
+                .unwrap_or_default()
+            {
+                if media_type::is_manifest(&child.media_type)
+                    && !out.iter().any(|d| d.digest == child.digest)
+                {
+                    out.push(child.clone());
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// `node` and everything below it, children first: manifests one by one (each copies
@@ -144,6 +184,11 @@ impl Copier<'_> {
             for child in manifest.successors() {
                 if media_type::is_manifest(&child.media_type) {
                     self.graph(child, done).await?;
+                } else if !self.options.include_non_distributable
+                    && media_type::is_non_distributable(&child.media_type)
+                {
+                    // Its descriptor points elsewhere for the bytes (`urls`).
+                    self.progress.emit(Event::Skipped(child));
                 } else if done.insert(child.digest.clone()) {
                     blobs.push(child);
                 }

@@ -36,6 +36,10 @@ pub struct PullOptions {
     pub include_config: bool,
     /// Also pull the files of the subject, and of its subject, and so on.
     pub include_subject: bool,
+    /// Also pull titled foreign and non-distributable layers
+    /// ([`media_type::is_non_distributable`](oras_oci::media_type::is_non_distributable)),
+    /// which registries do not hold; by default they are left out.
+    pub include_non_distributable: bool,
     /// Bounds for unpacking directory layers.
     pub limits: UnpackLimits,
     /// Receives progress events.
@@ -52,6 +56,7 @@ impl Default for PullOptions {
             media_types: Vec::new(),
             include_config: false,
             include_subject: false,
+            include_non_distributable: false,
             limits: UnpackLimits::default(),
             observer: None,
         }
@@ -111,7 +116,7 @@ pub async fn pull(
 }
 
 /// Every titled layer of the manifest (and of its subjects, if asked) of a wanted media
-/// type, and the config when asked and titled.
+/// type, and the config when asked and titled; not foreign layers unless asked.
 async fn wanted_layers(
     target: &dyn ReadOnlyTarget,
     manifest: Manifest,
@@ -127,7 +132,10 @@ async fn wanted_layers(
         if let Some(image) = m.as_image() {
             let config = options.include_config.then_some(&image.config);
             for d in image.layers.iter().chain(config) {
+                let distributed = options.include_non_distributable
+                    || !oras_oci::media_type::is_non_distributable(&d.media_type);
                 if d.title().is_some()
+                    && distributed
                     && (options.media_types.is_empty()
                         || options.media_types.contains(&d.media_type))
                 {

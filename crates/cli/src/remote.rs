@@ -61,6 +61,11 @@ pub(crate) struct RemoteArgs {
     /// Referrers: v1.1-referrers-api or v1.1-referrers-tag (default: detect)
     #[arg(long, value_parser = ["v1.1-referrers-api", "v1.1-referrers-tag"])]
     pub(crate) distribution_spec: Option<String>,
+    /// Delete referrers indexes a new one replaces, on registries without the referrers
+    /// API (off by default, as the Go CLI: many registries refuse DELETE; a refusal is a
+    /// warning)
+    #[arg(long)]
+    pub(crate) referrers_gc: bool,
 }
 
 /// The same flags with a prefix (`--from-…`, `--to-…`) for `oras copy`.
@@ -101,6 +106,9 @@ macro_rules! prefixed {
             #[doc = concat!("Referrers for the ", $side, ": v1.1-referrers-api or v1.1-referrers-tag")]
             #[arg(id = concat!($p, "distribution-spec"), long = concat!($p, "distribution-spec"), value_parser = ["v1.1-referrers-api", "v1.1-referrers-tag"])]
             distribution_spec: Option<String>,
+            #[doc = concat!("Delete superseded referrers indexes on the ", $side)]
+            #[arg(id = concat!($p, "referrers-gc"), long = concat!($p, "referrers-gc"))]
+            referrers_gc: bool,
         }
 
         impl $name {
@@ -119,6 +127,7 @@ macro_rules! prefixed {
                     headers: headers.to_vec(),
                     oci_layout: self.oci_layout,
                     distribution_spec: self.distribution_spec.clone(),
+                    referrers_gc: self.referrers_gc,
                 }
             }
         }
@@ -287,6 +296,12 @@ pub(crate) fn client_with(
             .map_err(|_| CliError::new(format!("invalid header value in {h:?}")))?;
         config.headers.append(name, value);
     }
+    // As the Go CLI: superseded referrers indexes are kept unless asked, since many
+    // registries refuse DELETE.
+    config.referrers_gc = args.referrers_gc;
+    config.on_warning = Some(std::sync::Arc::new(|host: &str, text: &str| {
+        eprintln!("Warning: {text} (registry {host})");
+    }));
     config.referrers = match args.distribution_spec.as_deref() {
         Some("v1.1-referrers-api") => ReferrersMode::Api,
         Some("v1.1-referrers-tag") => ReferrersMode::TagSchema,

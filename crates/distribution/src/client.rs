@@ -496,10 +496,29 @@ impl Client {
         self.inner.transport.sleep(wait).await;
     }
 
-    fn warnings(&self, endpoint: &Endpoint, headers: &HeaderMap) {
+    /// Tells the warning hook `text` about `endpoint`, once per registry and text, and
+    /// `tracing` at WARN.
+    pub(crate) fn warn(&self, endpoint: &Endpoint, text: &str) {
+        tracing::warn!(registry = %endpoint.host, "{text}");
         let Some(hook) = &self.inner.config.on_warning else {
             return;
         };
+        let fresh = self
+            .inner
+            .warned
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert((endpoint.host.clone(), text.to_owned()));
+        if fresh {
+            hook(&endpoint.host, text);
+        }
+    }
+
+    /// The registry's `Warning: 299` headers, for the warning hook.
+    fn warnings(&self, endpoint: &Endpoint, headers: &HeaderMap) {
+        if self.inner.config.on_warning.is_none() {
+            return;
+        }
         for v in headers.get_all(header::WARNING) {
             let Ok(text) = v.to_str() else { continue };
             // `299 - "text"`: only code 299 carries registry warnings.
@@ -510,17 +529,8 @@ impl Client {
                 .trim_start()
                 .trim_start_matches('-')
                 .trim()
-                .trim_matches('"')
-                .to_owned();
-            let fresh = self
-                .inner
-                .warned
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .insert((endpoint.host.clone(), msg.clone()));
-            if fresh {
-                hook(&endpoint.host, &msg);
-            }
+                .trim_matches('"');
+            self.warn(endpoint, msg);
         }
     }
 

@@ -59,7 +59,10 @@ impl RetryPolicy {
     }
 }
 
-/// Called once per registry and text for each `Warning: 299` header.
+/// Called once per registry and text: for each `Warning: 299` header the registry sends,
+/// and for each clean-up the client attempts on its own that the registry refused (a
+/// superseded referrers index it would not delete). Arguments: the registry host, the
+/// text.
 pub type WarningHook = Arc<dyn Fn(&str, &str) + Send + Sync>;
 
 /// How the client behaves. Build with `ClientConfig::default()` and set fields.
@@ -89,11 +92,18 @@ pub struct ClientConfig {
     pub user_agent: String,
     /// Headers added to every request (`oras -H`).
     pub headers: HeaderMap,
-    /// Receives `Warning: 299` texts; by default they are dropped.
+    /// Receives the registry's `Warning: 299` texts and refused clean-ups; by default
+    /// they go to `tracing` only.
     pub on_warning: Option<WarningHook>,
     /// How referrers are found and kept.
     pub referrers: ReferrersMode,
-    /// Delete the referrers index a new one replaces (default true).
+    /// On registries without the referrers API, delete the referrers index a new one
+    /// replaces (default true, as oras-go). Many registries refuse DELETE (distribution's
+    /// default configuration, Docker Hub, GHCR): a refusal is then a warning, never a
+    /// failure of the push or delete whose writes succeeded. The `oras` CLI turns this
+    /// off, as the Go CLI does. Either way, when the last referrer of a subject goes, the
+    /// referrers tag is left on an empty index if the old one could not be deleted (or
+    /// was not to be), so no stale list remains.
     pub referrers_gc: bool,
 }
 

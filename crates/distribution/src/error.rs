@@ -188,6 +188,18 @@ impl Error {
         self.inner.status == Some(StatusCode::FORBIDDEN) || self.has_any_code(&["DENIED"])
     }
 
+    /// The registry does not do this at all (405 Method Not Allowed, or `UNSUPPORTED`):
+    /// deletion disabled, for example.
+    pub fn is_unsupported(&self) -> bool {
+        self.inner.status == Some(StatusCode::METHOD_NOT_ALLOWED) || self.has_code("UNSUPPORTED")
+    }
+
+    /// The registry refused the request outright: it does not support it, or these
+    /// credentials may not (`is_unsupported`, `is_denied`, `is_unauthorized`).
+    pub fn is_refused(&self) -> bool {
+        self.is_unsupported() || self.is_denied() || self.is_unauthorized()
+    }
+
     /// Trying again later may succeed (5xx, 408, 429, connection failures).
     pub fn is_retryable(&self) -> bool {
         self.inner.retryable

@@ -81,6 +81,31 @@ enum Change {
 }
 
 impl Repository {
+    /// Deletes the referrers index `digest` that `tag` no longer needs; whether it is gone.
+    /// A registry that refuses or fails the delete is warned about, not an error: what the
+    /// caller set out to write is written.
+    async fn delete_superseded(&self, tag: &ManifestRef, digest: &Digest) -> bool {
+        match self.delete_manifest_only(digest).await {
+            Ok(()) => true,
+            Err(e) if e.is_not_found() => true,
+            Err(e) => {
+                let why = if e.is_refused() {
+                    "the registry refused to delete it"
+                } else {
+                    "deleting it failed"
+                };
+                let detail = e.status().map_or_else(String::new, |s| format!(" ({s})"));
+                self.client().warn(
+                    self.endpoint(),
+                    &format!(
+                        "the superseded referrers index {digest} (once tagged {tag}) is still there: {why}{detail}"
+                    ),
+                );
+                false
+            }
+        }
+    }
+
     fn capability_key(&self) -> String {
         format!("{}/{}", self.registry(), self.name())
     }
@@ -237,29 +262,34 @@ impl Repository {
         Ok(supported)
     }
 
-    /// Before deleting the manifest `digest`: when the repository keeps referrers by tag and
-    /// the manifest has a subject, remove it from the subject's index.
-    pub(crate) async fn before_delete(&self, digest: &Digest) -> Result<()> {
+    /// The subject of the manifest `digest`, when the repository keeps referrers by tag
+    /// and the manifest has one: what a delete must take out of the subject's index.
+    pub(crate) async fn indexed_subject(&self, digest: &Digest) -> Result<Option<Digest>> {
         if self.referrers_api() == Some(true) {
-            return Ok(());
+            return Ok(None);
         }
-        let manifest = match self.fetch_manifest(digest).await {
-            Ok(m) => m,
-            Err(e) if e.is_not_found() => return Ok(()),
-            Err(e) => return Err(e),
-        };
-        if let Some(subject) = manifest.subject() {
-            self.update_referrers_index(&subject.digest, Change::Remove(digest.clone()))
-                .await?;
+        match self.fetch_manifest(digest).await {
+            Ok(m) => Ok(m.subject().map(|s| s.digest.clone())),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
         }
-        Ok(())
+    }
+
+    /// After the manifest `digest` was deleted: takes it out of its subject's index.
+    pub(crate) async fn after_delete(&self, subject: &Digest, digest: &Digest) -> Result<()> {
+        self.update_referrers_index(subject, Change::Remove(digest.clone()))
+            .await
     }
 
     /// Reads the index, applies the change, writes it back conditionally (If-Match when the
     /// registry gave an ETag; re-read and retried when another writer got there first),
-    /// then deletes the index it replaced.
+    /// then deletes the index it replaced when `referrers_gc` says so. A list that became
+    /// empty is deleted rather than written, unless it is not to be or cannot be: then an
+    /// empty index is written, so the tag lists nothing stale. A registry that refuses the
+    /// delete (or fails it) gets a warning, not an error: the change itself is written.
     async fn update_referrers_index(&self, subject: &Digest, change: Change) -> Result<()> {
         let tag = referrers_tag_ref(subject);
+        let gc = self.client().config().referrers_gc;
         for _ in 0..5 {
             let current = self.referrers_from_tag(subject).await?;
             let (old_list, old) = match current {
@@ -283,9 +313,18 @@ impl Repository {
             if list == old_list {
                 return Ok(());
             }
-            let etag = old.as_ref().and_then(|(_, e)| e.clone());
-            if !list.is_empty() {
-                let index = Manifest::from_index(ImageIndex::new(list));
+            let (old_digest, etag) = match old {
+                Some((digest, etag)) => (Some(digest), etag),
+                None => (None, None),
+            };
+            let write_empty = list.is_empty()
+                && match &old_digest {
+                    Some(d) if gc => !self.delete_superseded(&tag, d).await,
+                    Some(_) => true,
+                    None => false,
+                };
+            if !list.is_empty() || write_empty {
+                let index = Manifest::from_index(ImageIndex::new(list.clone()));
                 match self
                     .push_manifest_if_match(&tag, &index, etag.as_deref())
                     .await
@@ -295,14 +334,8 @@ impl Repository {
                     Err(e) => return Err(e),
                 }
             }
-            if let Some((old_digest, _)) = old
-                && self.client().config().referrers_gc
-            {
-                match self.delete_manifest_only(&old_digest).await {
-                    Ok(()) => {}
-                    Err(e) if e.is_not_found() => {}
-                    Err(e) => return Err(e),
-                }
+            if let (Some(old_digest), true, false) = (&old_digest, gc, list.is_empty()) {
+                self.delete_superseded(&tag, old_digest).await;
             }
             return Ok(());
         }

@@ -418,10 +418,15 @@ impl Repository {
     }
 
     /// Deletes a manifest by digest. On a registry without the referrers API, a manifest
-    /// with a subject is first removed from the subject's referrers index.
+    /// with a subject is then removed from the subject's referrers index (after the
+    /// delete, so a registry that refuses the delete leaves the index as it was).
     pub async fn delete_manifest(&self, digest: &Digest) -> Result<()> {
-        self.before_delete(digest).await?;
-        self.delete_manifest_only(digest).await
+        let subject = self.indexed_subject(digest).await?;
+        self.delete_manifest_only(digest).await?;
+        if let Some(subject) = subject {
+            self.after_delete(&subject, digest).await?;
+        }
+        Ok(())
     }
 
     pub(crate) async fn delete_manifest_only(&self, digest: &Digest) -> Result<()> {

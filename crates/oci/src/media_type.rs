@@ -28,6 +28,16 @@ pub const DOCKER_CONFIG: &str = "application/vnd.docker.container.image.v1+json"
 pub const DOCKER_LAYER_GZIP: &str = "application/vnd.docker.image.rootfs.diff.tar.gzip";
 /// Docker foreign (non-distributable) layer.
 pub const DOCKER_FOREIGN_LAYER: &str = "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip";
+/// OCI's non-distributable layers (deprecated by image spec 1.1, still met in Windows
+/// images): their blobs are fetched from the descriptor's `urls`, not from registries.
+pub const OCI_LAYER_NONDISTRIBUTABLE: &str =
+    "application/vnd.oci.image.layer.nondistributable.v1.tar";
+/// The same, gzip-compressed.
+pub const OCI_LAYER_NONDISTRIBUTABLE_GZIP: &str =
+    "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip";
+/// The same, zstd-compressed.
+pub const OCI_LAYER_NONDISTRIBUTABLE_ZSTD: &str =
+    "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd";
 
 /// The config media type ORAS uses for image-spec 1.0 artifacts with no artifact type.
 pub const ORAS_UNKNOWN_CONFIG: &str = "application/vnd.unknown.config.v1+json";
@@ -78,4 +88,17 @@ pub fn is_valid(media_type: &str) -> bool {
 /// Content of other types is a blob.
 pub fn is_manifest(media_type: &str) -> bool {
     is_image_manifest(media_type) || is_index(media_type)
+}
+
+/// Whether `media_type` is a layer whose blob is not distributed by registries (Docker's
+/// foreign layers, OCI's non-distributable ones): copies and pulls leave such blobs alone
+/// unless asked, as oras-go does.
+pub fn is_non_distributable(media_type: &str) -> bool {
+    matches!(
+        essence(media_type),
+        DOCKER_FOREIGN_LAYER
+            | OCI_LAYER_NONDISTRIBUTABLE
+            | OCI_LAYER_NONDISTRIBUTABLE_GZIP
+            | OCI_LAYER_NONDISTRIBUTABLE_ZSTD
+    )
 }

@@ -250,6 +250,186 @@ impl futures_core::Stream for Once {
     }
 }
 
+/// A multi-platform index whose linux/amd64 manifest has an SBOM and the index itself a
+/// signature: a copy with referrers brings both, to another registry and to a layout.
+#[tokio::test]
+async fn copies_with_referrers_bring_those_of_each_platform() {
+    let r = &registries().anonymous;
+    let work = TempDir::new();
+    let target = remote(r, "multiarch/app");
+    let mut entries = Vec::new();
+    for arch in ["amd64", "arm64"] {
+        let f = work.join(arch);
+        std::fs::write(&f, format!("for {arch}")).unwrap();
+        let mut d = push(&target, &[FileSpec::named(&f, "app.txt")], &opts(&[]))
+            .await
+            .unwrap()
+            .manifest;
+        d.platform = Some(Platform::new("linux", arch));
+        entries.push(d);
+    }
+    let index = oras_artifact::oci::Manifest::from_index(ImageIndex::new(entries.clone()));
+    oras_artifact::push_manifest(&target, &index, Some("multi"))
+        .await
+        .unwrap();
+    std::fs::write(work.join("sbom.json"), "{}").unwrap();
+    std::fs::write(work.join("sig"), "signed").unwrap();
+    let sbom = attach(
+        &target,
+        &entries[0].digest,
+        &[FileSpec::named(work.join("sbom.json"), "sbom.json")],
+        "application/vnd.example.sbom",
+        &PushOptions::default(),
+    )
+    .await
+    .unwrap();
+    let sig = attach(
+        &target,
+        "multi",
+        &[FileSpec::named(work.join("sig"), "sig")],
+        "application/vnd.example.sig",
+        &PushOptions::default(),
+    )
+    .await
+    .unwrap();
+
+    let mut c = CopyOptions::default();
+    c.referrers_depth = 1;
+    let other = remote(r, "multiarch/mirror");
+    let layout = OciLayout::open(work.join("layout")).unwrap();
+    for dst in [&other as &dyn Target, &layout] {
+        copy(&target, "multi", dst, Some("multi"), &c)
+            .await
+            .unwrap();
+        let amd = discover(dst, &entries[0].digest, None, 1).await.unwrap();
+        assert_eq!(
+            amd.referrers
+                .iter()
+                .map(|t| &t.descriptor.digest)
+                .collect::<Vec<_>>(),
+            [&sbom.manifest.digest],
+            "{dst:?}: the platform manifest's SBOM came along"
+        );
+        let top = discover(dst, "multi", None, 1).await.unwrap();
+        assert_eq!(top.referrers[0].descriptor.digest, sig.manifest.digest);
+        assert!(dst.exists(&sbom.layers[0]).await.unwrap(), "{dst:?}");
+    }
+}
+
+/// A registry in distribution's stock configuration refuses DELETE: copying referrers to
+/// it with the library's defaults (superseded indexes deleted) succeeds, the refusals
+/// being warnings.
+#[tokio::test]
+async fn copies_with_referrers_to_a_registry_that_refuses_delete() {
+    let work = TempDir::new();
+    let root = sample(&work);
+    let source = remote(&registries().anonymous, "stockcopy/app");
+    push(&source, &files(&root), &opts(&["v1"])).await.unwrap();
+    for (i, t) in ["application/vnd.a", "application/vnd.b"]
+        .iter()
+        .enumerate()
+    {
+        std::fs::write(work.join(&format!("r{i}")), t).unwrap();
+        attach(
+            &source,
+            "v1",
+            &[FileSpec::named(work.join(&format!("r{i}")), "r")],
+            t,
+            &PushOptions::default(),
+        )
+        .await
+        .unwrap();
+    }
+    let stock = remote(&registries().stock, "stockcopy/mirror");
+    let mut c = CopyOptions::default();
+    c.referrers_depth = 1;
+    copy(&source, "v1", &stock, Some("v1"), &c).await.unwrap();
+    let copied = discover(&stock, "v1", None, 1).await.unwrap();
+    assert_eq!(copied.referrers.len(), 2);
+}
+
+/// A Windows-style image: a foreign layer whose blob lives at its `urls`, not in any
+/// registry or layout. Copies leave that blob alone (and keep the manifest's digest)
+/// between a layout and a registry in both directions; a pull does not fetch it.
+#[tokio::test]
+async fn foreign_layers_are_not_copied_or_pulled() {
+    let r = &registries().anonymous;
+    let work = TempDir::new();
+    let source = OciLayout::open(work.join("windows")).unwrap();
+    let config_bytes =
+        br#"{"architecture":"amd64","os":"windows","rootfs":{"type":"layers","diff_ids":[]}}"#;
+    let config =
+        oras_artifact::push_blob(&source, media_type::DOCKER_CONFIG, config_bytes[..].into())
+            .await
+            .unwrap();
+    let app = oras_artifact::push_blob(&source, media_type::DOCKER_LAYER_GZIP, "the app".into())
+        .await
+        .unwrap();
+    let mut foreign = Descriptor::of(media_type::DOCKER_FOREIGN_LAYER, b"a base layer elsewhere");
+    foreign.urls = Some(vec![
+        "https://mcr.microsoft.com/v2/windows/servercore/blobs/x".into(),
+    ]);
+    foreign.set_annotation(oras_artifact::oci::annotations::TITLE, "base.tar.gz");
+    let mut image =
+        oras_artifact::oci::ImageManifest::new(config, vec![foreign.clone(), app.clone()]);
+    image.media_type = Some(media_type::DOCKER_MANIFEST.to_owned());
+    let manifest = oras_artifact::oci::Manifest::from_image(image);
+    oras_artifact::push_manifest(&source, &manifest, Some("ltsc"))
+        .await
+        .unwrap();
+
+    let registry = remote(r, "foreign/windows");
+    let copied = copy(
+        &source,
+        "ltsc",
+        &registry,
+        Some("ltsc"),
+        &CopyOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        copied.digest,
+        *manifest.digest(),
+        "the manifest is copied as it is"
+    );
+    assert!(registry.exists(&app).await.unwrap());
+    assert!(
+        !registry.exists(&foreign).await.unwrap(),
+        "the foreign blob stays where it is"
+    );
+
+    let back = OciLayout::open(work.join("back")).unwrap();
+    copy(
+        &registry,
+        "ltsc",
+        &back,
+        Some("ltsc"),
+        &CopyOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        back.resolve(&"ltsc".parse().unwrap()).await.unwrap().digest,
+        copied.digest
+    );
+    assert!(!back.exists(&foreign).await.unwrap());
+
+    let pulled = pull(
+        &registry,
+        "ltsc",
+        &work.join("out"),
+        &PullOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        pulled.files.is_empty(),
+        "the titled foreign layer is not fetched"
+    );
+    assert!(!work.join("out/base.tar.gz").exists());
+}
+
 #[tokio::test]
 async fn attach_discover_and_copy_referrers() {
     let r = &registries().anonymous;

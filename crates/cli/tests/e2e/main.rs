@@ -161,6 +161,98 @@ fn push_and_pull_with_an_oci_layout() {
     assert!(text.starts_with("Pushed [oci-layout] layout:v2\nArtifactType: application/vnd.unknown.artifact.v1\nDigest: sha256:"), "{text}");
 }
 
+/// distribution's stock configuration refuses DELETE: attaching, discovering and copying
+/// with referrers work as they do elsewhere (the CLI keeps superseded referrers indexes,
+/// as the Go CLI does), and a manifest delete fails clearly.
+#[test]
+fn a_registry_that_refuses_delete() {
+    let stock = &registries().stock;
+    let w = Work::new();
+    let repo = reference(stock, &unique("stock/app"));
+    w.ok(&["push", &format!("{repo}:v1"), "hello.txt"]);
+    let mut attached = Vec::new();
+    for (i, t) in ["application/vnd.sig", "application/vnd.sbom"]
+        .iter()
+        .enumerate()
+    {
+        let out = w.run(&[
+            "--format",
+            "json",
+            "attach",
+            &format!("{repo}:v1"),
+            "hello.txt",
+            "--artifact-type",
+            t,
+        ]);
+        assert!(
+            out.status.success(),
+            "attach {i}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            !String::from_utf8_lossy(&out.stderr).contains("Warning"),
+            "nothing is deleted, so nothing is refused"
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        attached.push(v["digest"].as_str().unwrap().to_owned());
+    }
+    let tree = w.json(&["discover", &format!("{repo}:v1")]);
+    let found: Vec<&str> = tree["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["digest"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        found,
+        attached.iter().map(String::as_str).collect::<Vec<_>>()
+    );
+
+    // Asked to clean up, the CLI is refused, says so, and succeeds all the same.
+    let out = w.run(&[
+        "attach",
+        "--referrers-gc",
+        &format!("{repo}:v1"),
+        "hello.txt",
+        "--artifact-type",
+        "application/vnd.third",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("Warning: the superseded referrers index sha256:")
+            && stderr.contains("the registry refused to delete it (405 Method Not Allowed)"),
+        "{stderr}"
+    );
+
+    // Copied with its referrers, to the same kind of registry and from it.
+    let mirror = reference(stock, &unique("stock/mirror"));
+    w.ok(&["cp", "-r", &format!("{repo}:v1"), &format!("{mirror}:v1")]);
+    let copied = w.json(&["discover", &format!("{mirror}:v1")]);
+    assert_eq!(copied["manifests"].as_array().unwrap().len(), 3);
+
+    let err = w.fails(&[
+        "manifest",
+        "delete",
+        "--force",
+        &format!("{repo}@{}", attached[0]),
+    ]);
+    assert!(
+        err.contains("405 Method Not Allowed") && err.contains("UNSUPPORTED"),
+        "{err}"
+    );
+    let still = w.json(&["discover", &format!("{repo}:v1")]);
+    assert_eq!(
+        still["manifests"].as_array().unwrap().len(),
+        3,
+        "nothing changed"
+    );
+}
+
 #[test]
 fn every_command_against_a_registry() {
     let r = &registries().anonymous;

@@ -698,6 +698,51 @@ fn artifact(
     packed.manifest
 }
 
+/// When the last referrer goes and the registry will not delete the superseded index, an
+/// empty index takes the tag: the list is never left stale, and the refusal is a warning.
+#[test]
+fn the_last_referrer_removed_where_the_old_index_cannot_be_deleted() {
+    let memory = MemoryTransport::new(FakeAuth::None);
+    let warnings = Arc::new(Mutex::new(Vec::new()));
+    let sink = warnings.clone();
+    let c = client(&memory, StaticCredentials::new(), |config| {
+        config.on_warning = Some(Arc::new(move |_: &str, text: &str| {
+            sink.lock().unwrap().push(text.to_owned());
+        }));
+    });
+    let r = repo(&c, "a");
+    let subject = artifact(&r, None, "application/vnd.subject", "s").descriptor();
+    let sig = artifact(&r, Some(&subject), "application/vnd.sig", "1");
+    let tag = oras_distribution::referrers_tag(&subject.digest);
+    let old = block_on(r.resolve(tag.as_str())).unwrap();
+    memory.fault(
+        &format!("DELETE /v2/a/manifests/{}", old.digest),
+        Fault::status(
+            405,
+            &[],
+            r#"{"errors":[{"code":"UNSUPPORTED","message":"The operation is unsupported."}]}"#,
+        ),
+    );
+    block_on(r.delete_manifest(sig.digest())).unwrap();
+    assert_eq!(
+        memory.pending_faults(),
+        0,
+        "the old index's delete was refused"
+    );
+    assert_eq!(block_on(r.referrers(&subject.digest, None)).unwrap(), []);
+    let index = block_on(r.fetch_manifest(tag.as_str())).unwrap();
+    assert_eq!(index.as_index().map(|i| i.manifests.len()), Some(0));
+    let said = warnings.lock().unwrap().clone();
+    assert!(
+        said.len() == 1
+            && said[0].contains(&format!(
+                "{} (once tagged {tag}) is still there",
+                old.digest
+            )),
+        "{said:?}"
+    );
+}
+
 #[test]
 fn referrers_by_tag_schema_are_maintained_on_push_and_delete() {
     let memory = MemoryTransport::new(FakeAuth::None);

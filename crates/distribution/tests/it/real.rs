@@ -1,14 +1,17 @@
 //! The hyper transport against real registries (Debian's docker-registry, distribution
 //! 2.8) started on loopback: anonymous, basic auth, TLS with a CA made for the run.
 
+use std::sync::{Arc, Mutex};
+
 use bytes::Bytes;
+use http::StatusCode;
 use oras_auth::{Authenticator, Credential, StaticCredentials};
 use oras_distribution::{
     Body, Client, ClientConfig, ErrorKind, HyperOptions, HyperTransport, Mount, PlainHttp,
     Repository,
 };
 use oras_oci::pack::{Created, PackOptions, pack_manifest};
-use oras_oci::{Descriptor, media_type};
+use oras_oci::{Descriptor, Manifest, media_type};
 use oras_tests::{Registry, registries};
 
 fn client_for(r: &Registry, tweak: impl FnOnce(&mut ClientConfig, &mut HyperOptions)) -> Client {
@@ -325,6 +328,108 @@ async fn referrers_by_tag_schema_on_distribution_2_8() {
         .map(|d| d.digest)
         .collect();
     assert_eq!(left, [sbom.digest().clone()]);
+}
+
+/// A manifest pushed under its digest: the subject, or a referrer of `subject`.
+async fn push_artifact(
+    rp: &Repository,
+    subject: Option<Descriptor>,
+    artifact_type: &str,
+) -> Manifest {
+    let mut opts = PackOptions::default();
+    opts.artifact_type = Some(artifact_type.into());
+    opts.subject = subject;
+    let packed = pack_manifest(opts).unwrap();
+    for (d, b) in &packed.blobs {
+        rp.push_blob(d, Body::from_bytes(b.clone())).await.unwrap();
+    }
+    rp.push_manifest(packed.manifest.digest(), &packed.manifest)
+        .await
+        .unwrap();
+    packed.manifest
+}
+
+/// distribution's stock configuration refuses every DELETE. Referrers pushed there still
+/// work: each superseded index that cannot be deleted is a warning, never a failure; and
+/// a manifest delete is refused before anything changed.
+#[tokio::test]
+async fn referrers_on_a_registry_that_refuses_delete() {
+    let r = &registries().stock;
+    let warnings = Arc::new(Mutex::new(Vec::new()));
+    let sink = warnings.clone();
+    // The library's default: delete superseded indexes (and be refused).
+    let c = client_for(r, |config, _| {
+        assert!(config.referrers_gc, "the library's default");
+        config.on_warning = Some(Arc::new(move |_: &str, text: &str| {
+            sink.lock().unwrap().push(text.to_owned());
+        }));
+    });
+    let name = format!("stock/referrers-{}", std::process::id());
+    let rp = repo(&c, r, &name);
+    let subject = push_artifact(&rp, None, "application/vnd.subject")
+        .await
+        .descriptor();
+    let sig = push_artifact(&rp, Some(subject.clone()), "application/vnd.sig").await;
+    let sbom = push_artifact(&rp, Some(subject.clone()), "application/vnd.sbom").await;
+    let listed: Vec<_> = rp
+        .referrers(&subject.digest, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.digest)
+        .collect();
+    assert_eq!(listed, [sig.digest().clone(), sbom.digest().clone()]);
+    let said = warnings.lock().unwrap().clone();
+    assert_eq!(
+        said.len(),
+        1,
+        "the first index, replaced by the second: {said:?}"
+    );
+    assert!(
+        said[0].contains("is still there: the registry refused to delete it (405"),
+        "{said:?}"
+    );
+
+    // Deleting a referrer is refused, and the index still lists it.
+    let err = rp.delete_manifest(sig.digest()).await.unwrap_err();
+    assert!(err.is_unsupported() && err.is_refused(), "{err}");
+    assert_eq!(err.status(), Some(StatusCode::METHOD_NOT_ALLOWED));
+    assert_eq!(
+        rp.referrers(&subject.digest, None).await.unwrap().len(),
+        2,
+        "nothing changed"
+    );
+}
+
+/// With superseded indexes kept (the CLI's default), removing the last referrer leaves the
+/// referrers tag on an empty index, never on the old list.
+#[tokio::test]
+async fn removing_the_last_referrer_leaves_no_stale_list() {
+    let r = &registries().anonymous;
+    let c = client_for(r, |config, _| config.referrers_gc = false);
+    let name = format!("referrers/last-{}", std::process::id());
+    let rp = repo(&c, r, &name);
+    let subject = push_artifact(&rp, None, "application/vnd.subject")
+        .await
+        .descriptor();
+    let sig = push_artifact(&rp, Some(subject.clone()), "application/vnd.sig").await;
+    let first_index = rp
+        .resolve(oras_distribution::referrers_tag(&subject.digest).as_str())
+        .await
+        .unwrap();
+    rp.delete_manifest(sig.digest()).await.unwrap();
+    assert_eq!(rp.referrers(&subject.digest, None).await.unwrap(), []);
+    let tag = oras_distribution::referrers_tag(&subject.digest);
+    let index = rp.fetch_manifest(tag.as_str()).await.unwrap();
+    assert_eq!(
+        index.as_index().map(|i| i.manifests.len()),
+        Some(0),
+        "an empty index"
+    );
+    assert!(
+        rp.resolve(&first_index.digest).await.is_ok(),
+        "the superseded index was kept, as asked"
+    );
 }
 
 #[tokio::test]
