@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 pub mod fake;
 pub mod faults;
 pub mod memory;
+pub mod proxy;
 pub mod server;
 
 /// One running registry.
@@ -296,8 +297,8 @@ fn on_path(cmd: &str) -> bool {
         .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(cmd).is_file()))
 }
 
-/// Installs Debian's `docker-registry`, `apache2-utils` (htpasswd), `openssl` and `skopeo`
-/// when any is missing: with apt-get when running as root, else an error saying what to install.
+/// Installs Debian's `docker-registry`, `apache2-utils` (htpasswd), `openssl`, `skopeo` and
+/// `tinyproxy` when any is missing: with apt-get when running as root, else an error saying what to install.
 pub fn ensure_installed() -> io::Result<()> {
     let missing: Vec<&str> = [
         ("docker-registry", "docker-registry"),
@@ -305,6 +306,8 @@ pub fn ensure_installed() -> io::Result<()> {
         ("openssl", "openssl"),
         // Checks that what this project writes is read by another OCI implementation.
         ("skopeo", "skopeo"),
+        // A real proxy between client and registry.
+        ("tinyproxy", "tinyproxy"),
     ]
     .into_iter()
     .filter(|(cmd, _)| !on_path(cmd))

@@ -45,6 +45,8 @@ mod error;
 mod hyper_transport;
 mod log;
 mod page;
+#[cfg(feature = "hyper")]
+mod proxy;
 mod referrers;
 mod registry;
 mod repository;
@@ -62,6 +64,8 @@ pub use error::{Error, ErrorCode, ErrorKind, Result};
 pub use hyper_transport::{HyperOptions, HyperTransport};
 pub use oras_auth::{BoxError, BoxFuture};
 pub use page::next_link;
+#[cfg(feature = "hyper")]
+pub use proxy::ProxyConfig;
 pub use referrers::{ReferrersMode, referrers_tag};
 pub use registry::Registry;
 pub use repository::{Repository, Resupply};

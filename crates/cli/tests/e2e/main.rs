@@ -41,14 +41,34 @@ impl Work {
     }
 
     fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_oras"))
-            .args(args)
+        self.run_env(args, &[])
+    }
+
+    /// Runs `oras` with these environment variables set (and no proxy settings but
+    /// these).
+    fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_oras"));
+        cmd.args(args)
             .current_dir(&self.0)
             .env("DOCKER_CONFIG", self.0.join("docker"))
             .env_remove("REGISTRY_AUTH_FILE")
-            .env("XDG_RUNTIME_DIR", &self.0)
-            .output()
-            .unwrap()
+            .env("XDG_RUNTIME_DIR", &self.0);
+        for v in [
+            "HTTP_PROXY",
+            "http_proxy",
+            "HTTPS_PROXY",
+            "https_proxy",
+            "ALL_PROXY",
+            "all_proxy",
+            "NO_PROXY",
+            "no_proxy",
+        ] {
+            cmd.env_remove(v);
+        }
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
     }
 
     /// Runs a command that must succeed; its stdout.
@@ -159,6 +179,127 @@ fn push_and_pull_with_an_oci_layout() {
     );
     let text = w.ok(&["push", "--oci-layout", "layout:v2", "hello.txt"]);
     assert!(text.starts_with("Pushed [oci-layout] layout:v2\nArtifactType: application/vnd.unknown.artifact.v1\nDigest: sha256:"), "{text}");
+}
+
+/// Behind a proxy, from the environment as users set it: `http_proxy` (lower case) with
+/// credentials to a registry only the proxy reaches, `HTTPS_PROXY` tunnelling to the TLS
+/// registry, `NO_PROXY` by suffix, CIDR and `*` going direct; the proxy's log says what
+/// went through it, and `-d` never shows the proxy's password.
+#[test]
+fn proxies_from_the_environment() {
+    use oras_tests::proxy::{ProxyOptions, Tinyproxy};
+    let anonymous = &registries().anonymous;
+    let w = Work::new();
+    let proxy = Tinyproxy::start(
+        &w.path("proxy"),
+        &ProxyOptions {
+            credentials: Some(("corp".into(), "pr0xy-pa55".into())),
+            route: Some(("registry.test".into(), anonymous.addr)),
+        },
+    );
+    let proxy_url = proxy.url(Some(("corp", "pr0xy-pa55")));
+    let name = unique("cli/proxied");
+    let hidden = format!("registry.test:{}/{name}", anonymous.addr.port());
+    let api = format!("http://registry.test:{}/v2/{name}", anonymous.addr.port());
+    let env = [("http_proxy", proxy_url.as_str())];
+    let out = w.run_env(
+        &[
+            "-d",
+            "push",
+            "--plain-http",
+            &format!("{hidden}:v1"),
+            "hello.txt",
+        ],
+        &env,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("pr0xy-pa55"));
+    let out = w.run_env(
+        &[
+            "pull",
+            "--plain-http",
+            &format!("{hidden}:v1"),
+            "-o",
+            "via-proxy",
+        ],
+        &env,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(w.path("via-proxy/hello.txt")).unwrap(),
+        "hello world"
+    );
+    let through = proxy.requests();
+    assert!(
+        through
+            .iter()
+            .any(|r| r.starts_with(&format!("PUT {api}/manifests/v1 ")))
+            && through
+                .iter()
+                .any(|r| r.starts_with(&format!("HEAD {api}/manifests/v1 "))),
+        "{through:#?}"
+    );
+    // Suffix in NO_PROXY: the name is tried directly, and resolves nowhere.
+    let direct = w.run_env(
+        &["resolve", "--plain-http", &format!("{hidden}:v1")],
+        &[("HTTP_PROXY", proxy_url.as_str()), ("NO_PROXY", ".test")],
+    );
+    assert_eq!(
+        direct.status.code(),
+        Some(1),
+        "went direct, so it cannot resolve the name"
+    );
+
+    // HTTPS through CONNECT.
+    let tls = &registries().tls;
+    let ca = tls.ca_file.as_ref().unwrap().to_str().unwrap();
+    let secure = reference(tls, &unique("cli/tunnelled"));
+    let out = w.run_env(
+        &[
+            "push",
+            "--ca-file",
+            ca,
+            &format!("{secure}:v1"),
+            "hello.txt",
+        ],
+        &[("HTTPS_PROXY", proxy_url.as_str())],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        proxy
+            .requests()
+            .contains(&format!("CONNECT {} HTTP/1.1", tls.host())),
+        "{:#?}",
+        proxy.requests()
+    );
+
+    // NO_PROXY by CIDR and by `*`: nothing more reaches the proxy.
+    let before = proxy.requests().len();
+    let local = reference(anonymous, &unique("cli/direct"));
+    for no_proxy in ["127.0.0.0/8", "*"] {
+        let out = w.run_env(
+            &["push", &format!("{local}:v1"), "hello.txt"],
+            &[("ALL_PROXY", proxy_url.as_str()), ("no_proxy", no_proxy)],
+        );
+        assert!(
+            out.status.success(),
+            "{no_proxy}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(proxy.requests().len(), before, "{:#?}", proxy.requests());
 }
 
 /// distribution's stock configuration refuses DELETE: attaching, discovering and copying

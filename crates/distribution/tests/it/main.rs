@@ -16,9 +16,24 @@ use std::time::{Duration, Instant};
 
 mod memory;
 #[cfg(feature = "hyper")]
+mod proxy;
+#[cfg(feature = "hyper")]
 mod real;
 #[cfg(feature = "hyper")]
 mod server;
+
+/// A `tracing` writer into a shared buffer.
+pub struct Captured(pub Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
 
 struct Unpark(std::thread::Thread);
 

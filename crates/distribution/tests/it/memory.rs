@@ -427,7 +427,7 @@ fn the_log_names_each_operation_and_holds_no_secret() {
         .with_ansi(false)
         .with_writer({
             let log = log.clone();
-            move || Captured(log.clone())
+            move || crate::Captured(log.clone())
         })
         .finish();
     let d = tracing::subscriber::with_default(subscriber, || {
@@ -467,18 +467,6 @@ fn the_log_names_each_operation_and_holds_no_secret() {
 }
 
 /// A `tracing` writer into a shared buffer.
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[test]
 fn hostile_headers_and_bodies_are_refused() {
     let memory = MemoryTransport::new(FakeAuth::None);
