@@ -38,6 +38,8 @@ pub struct Seen {
     pub path: String,
     /// The `Authorization` header, if any.
     pub authorization: Option<String>,
+    /// The `Range` header, if any (a resumed download).
+    pub range: Option<String>,
     /// The response status.
     pub status: u16,
 }
@@ -209,10 +211,16 @@ impl FakeRegistry {
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
+        let range = req
+            .headers()
+            .get(header::RANGE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         self.state().seen.push(Seen {
             method: req.method().clone(),
             path,
             authorization,
+            range,
             status: resp.status().as_u16(),
         });
         resp

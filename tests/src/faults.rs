@@ -25,6 +25,9 @@ pub enum Fault {
     },
     /// Never answer.
     Stall,
+    /// Send the headers and the first n body bytes, then nothing more, ever (a process
+    /// waiting on it can only be killed).
+    StallAfter(usize),
     /// Drop the connection without answering (the registry never sees the request).
     Reset,
     /// Answer with this status and a body that never ends.

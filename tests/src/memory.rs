@@ -229,6 +229,14 @@ impl Transport for MemoryTransport {
                     pieces: vec![Bytes::copy_from_slice(&body[..n.min(body.len())])].into_iter(),
                     broken: true,
                 })),
+                Some(Fault::StallAfter(n)) => {
+                    let prefix = Bytes::copy_from_slice(&body[..n.min(body.len())]);
+                    let stream = futures_util::stream::StreamExt::chain(
+                        futures_util::stream::iter([Ok::<_, BoxError>(prefix)]),
+                        futures_util::stream::pending(),
+                    );
+                    ResponseBody::new(Box::pin(stream))
+                }
                 Some(Fault::Corrupt) if !body.is_empty() => {
                     let mut b = body;
                     let last = b.len() - 1;

@@ -351,6 +351,13 @@ async fn handle(
             timer: None,
         }
         .boxed(),
+        Some(Fault::StallAfter(n)) => Cut {
+            prefix: Some(Bytes::copy_from_slice(&body[..n.min(body.len())])),
+            pause: Some(Box::pin(tokio::time::sleep(
+                std::time::Duration::from_secs(86_400),
+            ))),
+        }
+        .boxed(),
         Some(Fault::CutAfter(n)) => Cut {
             prefix: Some(Bytes::copy_from_slice(&body[..n.min(body.len())])),
             pause: Some(Box::pin(tokio::time::sleep(

@@ -55,9 +55,27 @@ impl Progress {
 
     /// Wraps a stream so each chunk reports the bytes done so far.
     pub(crate) fn counting(&self, desc: &Descriptor, stream: ByteStream) -> ByteStream {
+        self.counting_from(desc, 0, stream)
+    }
+
+    /// The same, for a stream that continues from byte `start` (a resumed download).
+    pub(crate) fn counting_from(
+        &self,
+        desc: &Descriptor,
+        start: u64,
+        stream: ByteStream,
+    ) -> ByteStream {
         let known = Arc::new(OnceLock::new());
         let _ = known.set(desc.clone());
-        self.counting_pending(known, stream)
+        match &self.0 {
+            None => stream,
+            Some(o) => Box::pin(Counting {
+                inner: stream,
+                desc: known,
+                done: start,
+                observer: o.clone(),
+            }),
+        }
     }
 
     /// Like [`Progress::counting`] for content whose descriptor is known only once `desc`

@@ -104,7 +104,7 @@ pub async fn pull(
         }
         let layers = wanted_layers(target, manifest, options).await?;
         let plan = plan(layers, out, options).await?;
-        let staging = Staging::create(out).await?;
+        let staging = Staging::create(out, &plan).await?;
         let files = staging.run(target, &plan, options, &progress).await?;
         Ok(Pulled {
             manifest: desc,

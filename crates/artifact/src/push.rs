@@ -20,7 +20,7 @@ use crate::archive::pack_dir;
 use crate::content::{Resupply, Target};
 use crate::overlap;
 use crate::progress::{Event, Observer, Progress};
-use crate::stream::{RemoveOnDrop, StreamWrap, file_body};
+use crate::stream::{RemoveOnDrop, StreamWrap, file_body, remove_unlocked};
 use crate::{Error, Result};
 
 /// A file or directory to push, with an optional media type (`path[:media_type]` on the
@@ -140,6 +140,10 @@ pub struct Pushed {
 
 static TEMP: AtomicU64 = AtomicU64::new(0);
 
+/// The prefix of the temporary archives directories are packed into, in the system's
+/// temporary directory: `oras-push-dir-<pid>-<n>.tar.gz`, each locked while its push runs.
+const ARCHIVE_PREFIX: &str = "oras-push-dir";
+
 /// A name for a temporary file or directory, unique in this process and among processes.
 pub(crate) fn temp_name(prefix: &str) -> String {
     format!(
@@ -179,6 +183,11 @@ pub async fn push(
     let span = tracing::debug_span!("push", files = files.len());
     async move {
         check_titles(files, options)?;
+        if files.iter().any(|f| f.path.is_dir()) {
+            // Archives of pushes killed before they could remove theirs.
+            let tmp = std::env::temp_dir();
+            tokio::task::spawn_blocking(move || remove_unlocked(&tmp, ARCHIVE_PREFIX)).await?;
+        }
         let progress = Progress(options.observer.clone());
         // Temporary archives go when this future ends, however it ends.
         let temps = std::sync::Mutex::new(Vec::new());
@@ -396,11 +405,12 @@ async fn describe(
         let (digest, size) = hash_file(f.path.clone()).await?;
         return Ok((file_layer(f, options, digest, size), f.path.clone()));
     }
-    let out = std::env::temp_dir().join(temp_name("oras-push-dir") + ".tar.gz");
+    let out = std::env::temp_dir().join(temp_name(ARCHIVE_PREFIX) + ".tar.gz");
+    let archive = RemoveOnDrop::locked(out.clone())?;
     temps
         .lock()
         .expect("no panic while holding the list")
-        .push(RemoveOnDrop::new(out.clone()));
+        .push(archive);
     let (dir, name, archive, preserve) = (
         f.path.clone(),
         f.title(),

@@ -1,6 +1,13 @@
 //! The pull's staging directory: layers downloaded, verified and unpacked inside the
 //! output directory, moved into place only when every one succeeded, and removed however
 //! the pull ends, cancellation included.
+//!
+//! A process killed outright (SIGKILL, a lost machine) runs no clean-up. Each staging
+//! directory holds a file `lock`, locked for as long as its pull runs; the next pull into
+//! the same output finds the directories whose lock is free (their process is gone),
+//! takes the partial downloads it needs from them, resumes those from the bytes already on
+//! disk (with `Range` from a registry; verified against the whole blob's digest as
+//! always), and removes them.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -8,7 +15,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, PoisonError};
 
 use futures_util::future::join_all;
-use oras_oci::{Descriptor, Digest, annotations};
+use oras_oci::verify::Verifier;
+use oras_oci::{Descriptor, Digest, Digester, annotations};
 use tokio::sync::Semaphore;
 
 use crate::archive::{UnpackLimits, unpack};
@@ -16,7 +24,7 @@ use crate::content::ReadOnlyTarget;
 use crate::progress::{Event, Progress};
 use crate::pull::{PullOptions, PulledFile};
 use crate::push::temp_name;
-use crate::stream::write_verified;
+use crate::stream::{write_to, write_verified};
 use crate::{Error, Result};
 
 /// A staging directory inside the output, and the directories the pull created to hold
@@ -27,6 +35,21 @@ pub(crate) struct Staging {
     /// Created by this pull, deepest first.
     created: Vec<PathBuf>,
     succeeded: bool,
+    /// Held locked while the pull runs: its process is alive.
+    _lock: Option<std::fs::File>,
+}
+
+/// The prefix of staging directories' names (`.oras-pull-<pid>-<n>`).
+const PREFIX: &str = ".oras-pull-";
+
+/// The name a layer's download has in the staging directory: its place in the plan and
+/// its digest, so a later pull can find the bytes of a blob it wants.
+fn staged_name(i: usize, desc: &Descriptor) -> String {
+    format!(
+        "{i}.{}-{}",
+        desc.digest.algorithm_name(),
+        desc.digest.encoded()
+    )
 }
 
 /// What a layer became in the staging directory.
@@ -36,8 +59,9 @@ enum Staged {
 }
 
 impl Staging {
-    /// Creates `out` (noting which directories did not exist) and a staging directory in it.
-    pub(crate) async fn create(out: &Path) -> Result<Self> {
+    /// Creates `out` (noting which directories did not exist) and a staging directory in
+    /// it; takes over what pulls killed before left there for the layers of `plan`.
+    pub(crate) async fn create(out: &Path, plan: &[(Descriptor, PathBuf)]) -> Result<Self> {
         let mut created = Vec::new();
         let mut missing = Some(out);
         while let Some(dir) = missing {
@@ -52,7 +76,7 @@ impl Staging {
             .map_err(Error::io(out))?;
         let staging = out.join(format!(".{}", temp_name("oras-pull")));
         // From here on, dropping `Self` cleans up.
-        let this = Self {
+        let mut this = Self {
             cancel: Cancel {
                 staging: staging.clone(),
                 flag: Arc::default(),
@@ -60,10 +84,28 @@ impl Staging {
             },
             created,
             succeeded: false,
+            _lock: None,
         };
         tokio::fs::create_dir(&staging)
             .await
             .map_err(Error::io(&staging))?;
+        let (out, wanted): (PathBuf, Vec<(String, Descriptor)>) = (
+            out.to_owned(),
+            plan.iter()
+                .enumerate()
+                .map(|(i, (d, _))| (staged_name(i, d), d.clone()))
+                .collect(),
+        );
+        this._lock = Some(
+            tokio::task::spawn_blocking(move || {
+                let lock_path = staging.join("lock");
+                let lock = std::fs::File::create(&lock_path).map_err(Error::io(&lock_path))?;
+                lock.lock().map_err(Error::io(&lock_path))?;
+                reclaim(&out, &staging, &wanted);
+                Ok::<_, Error>(lock)
+            })
+            .await??,
+        );
         Ok(this)
     }
 
@@ -86,7 +128,7 @@ impl Staging {
                     .await
                     .expect("the semaphore is never closed");
                 progress.emit(Event::Started(desc));
-                let at = cancel.staging.join(i.to_string());
+                let at = cancel.staging.join(staged_name(i, desc));
                 let r = download(target, desc, &at, options.limits, progress, cancel).await;
                 match &r {
                     Ok(_) => progress.emit(Event::Finished(desc)),
@@ -121,7 +163,51 @@ impl Drop for Staging {
     }
 }
 
-/// Downloads one layer to `at`, verified; unpacks a directory layer into `at.d`.
+/// Takes over what dead pulls left in `out`: every staging directory whose lock is free
+/// (or that has none) gives the partial downloads of blobs in `wanted` (by staged name's
+/// digest part) to `staging`, under the names they have there, and is removed. Best effort:
+/// anything that cannot be read is downloaded again.
+fn reclaim(out: &Path, staging: &Path, wanted: &[(String, Descriptor)]) {
+    let Ok(entries) = std::fs::read_dir(out) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let dir = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.starts_with(PREFIX)
+            || dir == staging
+            || !entry.file_type().is_ok_and(|t| t.is_dir())
+        {
+            continue;
+        }
+        let alive = std::fs::File::open(dir.join("lock"))
+            .map(|f| matches!(f.try_lock(), Err(std::fs::TryLockError::WouldBlock)))
+            .unwrap_or(false);
+        if alive {
+            continue;
+        }
+        for file in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let left = file.file_name().to_string_lossy().into_owned();
+            let Some((_, digest)) = left.split_once('.') else {
+                continue;
+            };
+            let ours = wanted
+                .iter()
+                .find(|(mine, _)| mine.split_once('.').is_some_and(|(_, d)| d == digest));
+            if let Some((mine, _)) = ours
+                && file.file_type().is_ok_and(|t| t.is_file())
+                && !staging.join(mine).exists()
+            {
+                let _ = std::fs::rename(file.path(), staging.join(mine));
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+/// Downloads one layer to `at`, verified; unpacks a directory layer into `at.d`. Bytes a
+/// killed pull left at `at` are kept and the rest fetched after them; if they turn out
+/// not to be the start of the blob, it is downloaded whole.
 async fn download(
     target: &dyn ReadOnlyTarget,
     desc: &Descriptor,
@@ -130,12 +216,22 @@ async fn download(
     progress: &Progress,
     cancel: &Cancel,
 ) -> Result<Staged> {
-    let stream = progress.counting(desc, target.fetch(desc).await?);
-    // Writing (and hashing, unless the source verifies as it streams: then this task
-    // hashes while it receives) runs on a thread of its own. If the pull is dropped
-    // meanwhile, that thread removes the staging directory when it ends.
-    let verified = target.fetch_verifies();
-    write_verified(stream, desc, at, verified, false, cancel.enter()).await?;
+    let resumed = match resume(target, desc, at, progress, cancel).await {
+        Ok(done) => done,
+        Err(Error::Verify(_)) => {
+            let _ = tokio::fs::remove_file(at).await;
+            false
+        }
+        Err(e) => return Err(e),
+    };
+    if !resumed {
+        let stream = progress.counting(desc, target.fetch(desc).await?);
+        // Writing (and hashing, unless the source verifies as it streams: then this task
+        // hashes while it receives) runs on a thread of its own. If the pull is dropped
+        // meanwhile, that thread removes the staging directory when it ends.
+        let verified = target.fetch_verifies();
+        write_verified(stream, desc, at, verified, false, cancel.enter()).await?;
+    }
     if desc.annotation(annotations::ORAS_CONTENT_UNPACK) != Some("true") {
         return Ok(Staged::File(at.to_owned()));
     }
@@ -163,6 +259,51 @@ async fn download(
     })
     .await??;
     Ok(Staged::Dir(dir))
+}
+
+/// Completes the partial download at `at`, if there is one: hashes what is there, fetches
+/// the rest from where it ends, and checks the whole. `Ok(false)` when there is nothing to
+/// resume from (no file, or more bytes than the blob has).
+async fn resume(
+    target: &dyn ReadOnlyTarget,
+    desc: &Descriptor,
+    at: &Path,
+    progress: &Progress,
+    cancel: &Cancel,
+) -> Result<bool> {
+    let Ok(meta) = tokio::fs::metadata(at).await else {
+        return Ok(false);
+    };
+    let have = meta.len();
+    if have == 0 || have > desc.size {
+        let _ = tokio::fs::remove_file(at).await;
+        return Ok(false);
+    }
+    let Some(algorithm) = desc.digest.algorithm() else {
+        return Ok(false);
+    };
+    let path = at.to_owned();
+    let prefix = tokio::task::spawn_blocking(move || {
+        let mut d = Digester::new(algorithm);
+        let mut f = std::fs::File::open(&path).map_err(Error::io(&path))?;
+        std::io::copy(&mut f, &mut d).map_err(Error::io(&path))?;
+        Ok::<_, Error>(d)
+    })
+    .await??;
+    tracing::debug!(digest = %desc.digest, have, "resuming a download a killed pull left");
+    let verifier = (!target.fetch_verifies())
+        .then(|| Verifier::resume(desc.digest.clone(), desc.size, prefix.clone(), have))
+        .transpose()?;
+    if have == desc.size {
+        let mut v = Verifier::resume(desc.digest.clone(), desc.size, prefix, have)?;
+        v.finish()?;
+        progress.emit(Event::Bytes(desc, have));
+        return Ok(true);
+    }
+    let stream = target.fetch_from(desc, have, prefix).await?;
+    let stream = progress.counting_from(desc, have, stream);
+    write_to(stream, at, true, verifier, false, cancel.enter()).await?;
+    Ok(true)
 }
 
 /// The staging directory of a pull, whether the pull was dropped, and how many threads

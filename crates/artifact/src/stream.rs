@@ -117,11 +117,21 @@ pub(crate) async fn collect_verified(mut stream: ByteStream, desc: &Descriptor) 
 /// is cancelled).
 pub(crate) struct RemoveOnDrop {
     path: Option<PathBuf>,
+    /// Held locked while the file is in use.
+    _lock: Option<std::fs::File>,
 }
 
 impl RemoveOnDrop {
-    pub(crate) fn new(path: PathBuf) -> Self {
-        Self { path: Some(path) }
+    /// A new, empty file at `path`, locked for as long as this lives, so that
+    /// [`remove_unlocked`] in another process leaves it alone while this one runs and
+    /// removes it once this process is gone without cleaning up (killed).
+    pub(crate) fn locked(path: PathBuf) -> Result<Self> {
+        let file = std::fs::File::create_new(&path).map_err(Error::io(&path))?;
+        file.lock().map_err(Error::io(&path))?;
+        Ok(Self {
+            path: Some(path),
+            _lock: Some(file),
+        })
     }
 }
 
@@ -141,30 +151,74 @@ impl Drop for RemoveOnDrop {
     }
 }
 
+/// Removes the files in `dir` whose names start with `prefix` and that no process holds
+/// locked: temporary files of processes killed before they could clean up. Returns how
+/// many went.
+pub(crate) fn remove_unlocked(dir: &Path, prefix: &str) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        if !entry.file_name().to_string_lossy().starts_with(prefix)
+            || !entry.file_type().is_ok_and(|t| t.is_file())
+        {
+            continue;
+        }
+        let Ok(file) = std::fs::File::open(entry.path()) else {
+            continue;
+        };
+        if file.try_lock().is_ok() && std::fs::remove_file(entry.path()).is_ok() {
+            tracing::debug!(path = %entry.path().display(), "removed what a killed process left");
+            removed += 1;
+        }
+    }
+    removed
+}
+
 /// Writes `stream` to a new file at `path`, verified against `desc` (unless `verified`:
-/// the stream's source checks it already), overlapping the two halves of the work: this
-/// task receives chunks while a blocking thread hashes and writes them (a bounded channel
-/// of 16 chunks between them keeps memory flat). The file is synced when `sync`, and
-/// removed on any failure, a stream error included. `on_exit` runs on the thread when it
-/// is done, whether or not this future is still there to see it (cleanup after
-/// cancellation).
+/// the stream's source checks it already); see [`write_to`].
 pub(crate) async fn write_verified(
-    mut stream: ByteStream,
+    stream: ByteStream,
     desc: &Descriptor,
     path: &Path,
     verified: bool,
     sync: bool,
     on_exit: impl FnOnce() + Send + 'static,
 ) -> Result<()> {
+    let verifier = (!verified)
+        .then(|| Verifier::for_descriptor(desc))
+        .transpose()?;
+    write_to(stream, path, false, verifier, sync, on_exit).await
+}
+
+/// Writes `stream` to the file at `path` (a new one, or appended to when `append`),
+/// checked by `verifier` when given, overlapping the two halves of the work: this task
+/// receives chunks while a blocking thread hashes and writes them (a bounded channel of 16
+/// chunks between them keeps memory flat). The file is synced when `sync`, and removed on
+/// any failure, a stream error included. `on_exit` runs on the thread when it is done,
+/// whether or not this future is still there to see it (cleanup after cancellation).
+pub(crate) async fn write_to(
+    mut stream: ByteStream,
+    path: &Path,
+    append: bool,
+    verifier: Option<Verifier>,
+    sync: bool,
+    on_exit: impl FnOnce() + Send + 'static,
+) -> Result<()> {
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(16);
-    let (owned, d) = (path.to_owned(), desc.clone());
+    let owned = path.to_owned();
     let writer = tokio::task::spawn_blocking(move || {
         let result = (|| {
             use std::io::Write;
-            let mut verifier = (!verified)
-                .then(|| Verifier::for_descriptor(&d))
-                .transpose()?;
-            let mut f = std::fs::File::create(&owned).map_err(Error::io(&owned))?;
+            let mut verifier = verifier;
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .append(append)
+                .truncate(!append)
+                .open(&owned)
+                .map_err(Error::io(&owned))?;
             while let Some(chunk) = rx.blocking_recv() {
                 if let Some(v) = &mut verifier {
                     v.update(&chunk)?;

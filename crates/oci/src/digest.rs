@@ -265,6 +265,7 @@ impl Backend {
     }
 }
 
+#[derive(Clone)]
 enum State {
     Sha256(sha2::Sha256),
     Sha512(sha2::Sha512),
@@ -283,7 +284,9 @@ enum State {
 /// ```
 ///
 /// It also implements [`std::io::Write`], so `std::io::copy(&mut file, &mut digester)` hashes
-/// a file.
+/// a file. A clone continues from the same point (a resumed download's prefix, hashed
+/// once, can seed two verifiers).
+#[derive(Clone)]
 pub struct Digester {
     algorithm: Algorithm,
     state: State,

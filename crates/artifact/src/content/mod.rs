@@ -35,7 +35,7 @@ use std::path::Path;
 
 use bytes::Bytes;
 use oras_distribution::{Body, BoxFuture, ByteStream};
-use oras_oci::{Descriptor, Digest, Manifest, ManifestRef};
+use oras_oci::{Descriptor, Digest, Digester, Manifest, ManifestRef};
 
 use crate::stream::{collect_verified, write_verified};
 use crate::{Error, Result};
@@ -127,6 +127,39 @@ pub trait ReadOnlyTarget: Fetch + Resolve + ListTags + ListReferrers + fmt::Debu
     fn mount_source(&self) -> Option<MountSource> {
         None
     }
+
+    /// The content of `desc` from byte `start` on, to resume a download whose first
+    /// `start` bytes are at hand and were hashed into `prefix`. A target that
+    /// [`fetch_verifies`](Self::fetch_verifies) checks the whole against the digest, using
+    /// `prefix`; others may ignore it (the consumer checks). The default fetches from the
+    /// start and drops the first `start` bytes; a registry asks for the rest with `Range`.
+    fn fetch_from<'a>(
+        &'a self,
+        desc: &'a Descriptor,
+        start: u64,
+        prefix: Digester,
+    ) -> BoxFuture<'a, Result<ByteStream>> {
+        let _ = prefix;
+        Box::pin(async move { Ok(skip(self.fetch(desc).await?, start)) })
+    }
+}
+
+/// `stream` without its first `n` bytes.
+fn skip(stream: ByteStream, n: u64) -> ByteStream {
+    use futures_util::StreamExt;
+    let mut left = n;
+    Box::pin(stream.filter_map(move |chunk| {
+        let out = match chunk {
+            Ok(mut b) if left > 0 => {
+                let drop_now = usize::try_from(left).unwrap_or(usize::MAX).min(b.len());
+                let _ = b.split_to(drop_now);
+                left -= drop_now as u64;
+                (!b.is_empty()).then_some(Ok(b))
+            }
+            other => Some(other),
+        };
+        std::future::ready(out)
+    }))
 }
 
 /// Where `push`, `attach` and a copy write to: a [`ReadOnlyTarget`] that also stores,

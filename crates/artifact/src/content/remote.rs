@@ -4,7 +4,7 @@
 use oras_distribution::{
     BlobUpload, Body, BoxError, BoxFuture, ByteStream, Mount as RegistryMount, Repository,
 };
-use oras_oci::{Descriptor, Digest, Manifest, ManifestRef, media_type};
+use oras_oci::{Descriptor, Digest, Digester, Manifest, ManifestRef, media_type};
 
 use super::{
     Delete, Fetch, ListReferrers, ListTags, Mount, MountSource, Mounting, Push, ReadOnlyTarget,
@@ -157,6 +157,21 @@ impl ReadOnlyTarget for Remote {
 
     fn mount_source(&self) -> Option<MountSource> {
         Some(MountSource::new(self.repo.registry(), self.repo.name()))
+    }
+
+    /// The rest with `Range` (or the whole, the first bytes skipped, from a registry that
+    /// ignores it), verified against the digest with `prefix`.
+    fn fetch_from<'a>(
+        &'a self,
+        desc: &'a Descriptor,
+        start: u64,
+        prefix: Digester,
+    ) -> BoxFuture<'a, Result<ByteStream>> {
+        Box::pin(async move {
+            Ok(blob_stream(
+                self.repo.fetch_blob_from(desc, start, prefix).await?,
+            ))
+        })
     }
 }
 

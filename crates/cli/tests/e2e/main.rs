@@ -865,3 +865,163 @@ fn a_push_killed_part_way_can_be_run_again() {
         );
     }
 }
+
+/// Runs `oras` in the background with `TMPDIR` set, for a test that kills it.
+fn spawn(w: &Work, args: &[&str], tmp: &Path) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_oras"))
+        .args(args)
+        .current_dir(&w.0)
+        .env("DOCKER_CONFIG", w.0.join("docker"))
+        .env("TMPDIR", tmp)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits until `done` holds, while `child` still runs (a minute at most).
+fn wait_for(child: &mut std::process::Child, what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !done() {
+        assert!(std::time::Instant::now() < deadline, "never: {what}");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "it ended before {what}"
+        );
+        std::thread::yield_now();
+    }
+}
+
+/// A pull killed with SIGKILL mid-download leaves its staging directory and a partial
+/// blob; the next pull into that directory removes them, asks the registry only for the
+/// rest (`Range`), verifies the whole, and leaves only the artifact's files.
+#[test]
+fn a_pull_killed_mid_download_is_resumed_and_leaves_nothing() {
+    use oras_tests::fake::{FakeAuth, FakeRegistry};
+    use oras_tests::faults::Fault;
+    use oras_tests::server::FakeServer;
+    let registry = FakeRegistry::new(FakeAuth::None);
+    let server = FakeServer::start(registry.clone());
+    let w = Work::new();
+    let data: Vec<u8> = (0..4_000_000u32)
+        .map(|n| (n.wrapping_mul(7) >> 3) as u8)
+        .collect();
+    std::fs::write(w.path("big.bin"), &data).unwrap();
+    let reference = format!("{}/resume/app:v1", server.host());
+    let pushed = w.json(&["push", &reference, "big.bin"]);
+    let manifest = w.ok(&["manifest", "fetch", &reference]);
+    let manifest: Value = serde_json::from_str(&manifest).unwrap();
+    let layer = manifest["layers"][0]["digest"].as_str().unwrap().to_owned();
+    let (_, hex) = layer.split_once(':').unwrap();
+    let sent = 1 << 20;
+    server.fault(
+        &format!("GET /v2/resume/app/blobs/{layer}"),
+        Fault::StallAfter(sent),
+    );
+
+    let tmp = w.path("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let out = w.path("out");
+    let mut child = spawn(&w, &["pull", "--no-tty", &reference, "-o", "out"], &tmp);
+    let partial = || {
+        std::fs::read_dir(&out)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with(".oras-pull-"))
+            .flat_map(|e| std::fs::read_dir(e.path()).into_iter().flatten().flatten())
+            .find(|f| f.file_name().to_string_lossy().ends_with(hex))
+            .map(|f| f.path())
+    };
+    wait_for(&mut child, "the first MiB is on disk", || {
+        partial().is_some_and(|p| std::fs::metadata(p).is_ok_and(|m| m.len() == sent as u64))
+    });
+    child.kill().unwrap();
+    assert!(!child.wait().unwrap().success());
+    assert!(
+        partial().is_some(),
+        "the killed pull left its partial download"
+    );
+
+    registry.clear_seen();
+    let pulled = w.json(&["pull", &reference, "-o", "out"]);
+    assert_eq!(
+        pulled["reference"],
+        format!(
+            "{}@{}",
+            &reference[..reference.len() - 3],
+            pushed["digest"].as_str().unwrap()
+        )
+    );
+    let ranges: Vec<Option<String>> = registry
+        .seen()
+        .iter()
+        .filter(|s| s.path.ends_with(&layer))
+        .map(|s| s.range.clone())
+        .collect();
+    assert_eq!(
+        ranges,
+        [Some(format!("bytes={sent}-"))],
+        "only the rest was asked for"
+    );
+    assert_eq!(std::fs::read(out.join("big.bin")).unwrap(), data);
+    let left: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, ["big.bin"], "only the artifact's file");
+}
+
+/// A push of a directory killed while uploading leaves its temporary archive; the next
+/// push of a directory removes it (its process is gone), and leaves none of its own.
+#[test]
+fn a_push_of_a_directory_killed_leaves_no_archive_behind_for_long() {
+    use oras_tests::fake::{FakeAuth, FakeRegistry};
+    use oras_tests::faults::Fault;
+    use oras_tests::server::FakeServer;
+    let server = FakeServer::start(FakeRegistry::new(FakeAuth::None));
+    let w = Work::new();
+    let tmp = w.path("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let archives = || -> Vec<String> {
+        std::fs::read_dir(&tmp)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("oras-push-dir"))
+            .collect()
+    };
+    let reference = format!("{}/killed/dir:v1", server.host());
+    server.fault("PUT /v2/killed/dir/blobs/uploads/", Fault::Stall);
+    let mut child = spawn(&w, &["push", "--no-tty", &reference, "dir"], &tmp);
+    wait_for(&mut child, "the archive's upload", || {
+        server.pending_faults() == 0
+    });
+    assert_eq!(archives().len(), 1, "packed and being uploaded");
+    child.kill().unwrap();
+    assert!(!child.wait().unwrap().success());
+    assert_eq!(archives().len(), 1, "SIGKILL runs no clean-up");
+
+    // Another push of a directory, while a third process holds its archive: only the
+    // dead one's goes.
+    let held = tmp.join("oras-push-dir-0-0.tar.gz");
+    let lock = std::fs::File::create(&held).unwrap();
+    lock.lock().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_oras"))
+        .args(["push", "--no-tty", &reference, "dir"])
+        .current_dir(&w.0)
+        .env("DOCKER_CONFIG", w.0.join("docker"))
+        .env("TMPDIR", &tmp)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        archives(),
+        ["oras-push-dir-0-0.tar.gz"],
+        "the live one stays"
+    );
+    drop(lock);
+}
