@@ -17,6 +17,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 #[cfg(feature = "hyper")]
 mod faults;
 mod hostile;
+#[cfg(feature = "hyper")]
+mod images;
 mod local;
 #[cfg(feature = "hyper")]
 mod remote;
