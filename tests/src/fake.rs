@@ -29,6 +29,32 @@ pub enum FakeAuth {
     },
 }
 
+/// How a registry as deployed departs from the friendly default: what the big registries
+/// do that a client must cope with (see `profiles`).
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct Quirks {
+    /// Every DELETE answers 405 `UNSUPPORTED` (Docker Hub, GHCR; distribution's default
+    /// configuration).
+    pub refuse_delete: bool,
+    /// Every n-th request answers 429 `TOOMANYREQUESTS` with `Retry-After: 1` and the
+    /// `ratelimit-limit`/`ratelimit-remaining` headers (Docker Hub's pull limits).
+    pub rate_limit_every: Option<usize>,
+    /// A PATCH body larger than this answers 413 (GHCR once refused chunks over 4 MiB).
+    pub max_patch: Option<usize>,
+    /// Every part of a chunked upload but the last must be at least this large, or the
+    /// commit answers 400 (ECR's 5 MiB parts).
+    pub min_part: Option<usize>,
+    /// A blob sent in one request (a PUT with the bytes, or POST `?digest=`) larger than
+    /// this answers 413 (Quay's limit on a single PUT).
+    pub max_monolithic: Option<usize>,
+    /// The token service wants this `service` and answers 400 without it (GitLab's
+    /// `container_registry`, Docker Hub's `registry.docker.io`).
+    pub service: Option<String>,
+    /// Where the token service is (default `/token`; GitLab's is `/jwt/auth`).
+    pub realm_path: Option<String>,
+}
+
 /// One request the registry saw.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Seen {
@@ -51,6 +77,10 @@ struct State {
     manifests: HashMap<String, BTreeMap<String, (String, Vec<u8>)>>,
     /// upload id -> (repo, bytes so far)
     uploads: HashMap<u64, (String, Vec<u8>)>,
+    /// upload id -> the sizes of its PATCHed parts
+    parts: HashMap<u64, Vec<usize>>,
+    /// requests served, for `Quirks::rate_limit_every`
+    requests: usize,
     next_id: u64,
     /// token -> granted scope strings
     tokens: HashMap<String, Vec<String>>,
@@ -69,6 +99,7 @@ pub struct FakeRegistry {
     referrers_api: Option<usize>,
     /// Announce this `OCI-Chunk-Min-Length` when an upload starts.
     chunk_min: Option<usize>,
+    quirks: Quirks,
 }
 
 impl std::fmt::Debug for FakeRegistry {
@@ -144,6 +175,12 @@ impl FakeRegistry {
     /// Serves the referrers API (`page` referrers per page) and answers `OCI-Subject`.
     pub fn with_referrers_api(mut self, page: usize) -> Self {
         self.referrers_api = Some(page.max(1));
+        self
+    }
+
+    /// Behaves as a registry with these quirks.
+    pub fn with_quirks(mut self, quirks: Quirks) -> Self {
+        self.quirks = quirks;
         self
     }
 
@@ -229,8 +266,46 @@ impl FakeRegistry {
     fn route(&self, req: &Request<Vec<u8>>) -> Response<Vec<u8>> {
         let path = req.uri().path().to_owned();
         let query = req.uri().query().unwrap_or("").to_owned();
-        if path == "/token" {
+        if path == self.quirks.realm_path.as_deref().unwrap_or("/token") {
+            if let Some(want) = &self.quirks.service
+                && query_param(&query, "service").map(unescape).as_deref() != Some(want.as_str())
+                && query_param(&String::from_utf8_lossy(req.body()), "service")
+                    .map(unescape)
+                    .as_deref()
+                    != Some(want.as_str())
+            {
+                return respond(
+                    StatusCode::BAD_REQUEST,
+                    format!(r#"{{"details":"the service parameter must be {want}"}}"#),
+                );
+            }
             return self.token(req, &query);
+        }
+        if let Some(n) = self.quirks.rate_limit_every {
+            let mut s = self.state();
+            s.requests += 1;
+            if s.requests.is_multiple_of(n) {
+                let mut r = error(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "TOOMANYREQUESTS",
+                    "You have reached your pull rate limit.",
+                );
+                for (k, v) in [
+                    ("retry-after", "1"),
+                    ("ratelimit-limit", "100;w=21600"),
+                    ("ratelimit-remaining", "0;w=21600"),
+                ] {
+                    r.headers_mut().insert(k, HeaderValue::from_static(v));
+                }
+                return r;
+            }
+        }
+        if self.quirks.refuse_delete && req.method() == Method::DELETE && path != "/token" {
+            return error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "UNSUPPORTED",
+                "The operation is unsupported.",
+            );
         }
         let Some(rest) = path.strip_prefix("/v2/") else {
             return error(StatusCode::NOT_FOUND, "NOT_FOUND", "not a registry path");
@@ -375,7 +450,9 @@ impl FakeRegistry {
                     .unwrap_or_else(std::sync::PoisonError::into_inner)
                     .clone();
                 let scope = scope.map(|s| format!(",scope=\"{s}\"")).unwrap_or_default();
-                format!("Bearer realm=\"{origin}/token\",service=\"fake\"{scope}")
+                let realm = self.quirks.realm_path.as_deref().unwrap_or("/token");
+                let service = self.quirks.service.as_deref().unwrap_or("fake");
+                format!("Bearer realm=\"{origin}{realm}\",service=\"{service}\"{scope}")
             }
         };
         r.headers_mut().insert(
@@ -686,6 +763,13 @@ impl FakeRegistry {
             return r;
         }
         if let Some(d) = query_param(query, "digest") {
+            if self
+                .quirks
+                .max_monolithic
+                .is_some_and(|max| req.body().len() > max)
+            {
+                return error(StatusCode::PAYLOAD_TOO_LARGE, "SIZE_INVALID", "too large");
+            }
             if Digest::sha256(req.body()).as_str() != d {
                 return error(
                     StatusCode::BAD_REQUEST,
@@ -749,8 +833,21 @@ impl FakeRegistry {
                 );
             }
         }
+        if self
+            .quirks
+            .max_patch
+            .is_some_and(|max| req.body().len() > max)
+        {
+            return error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "SIZE_INVALID",
+                "chunk too large",
+            );
+        }
         data.extend_from_slice(req.body());
         let end = data.len().saturating_sub(1);
+        let id = reference.parse::<u64>().expect("found by it above");
+        s.parts.entry(id).or_default().push(req.body().len());
         let mut r = respond(StatusCode::ACCEPTED, "");
         r.headers_mut().insert(
             header::LOCATION,
@@ -788,6 +885,29 @@ impl FakeRegistry {
         let Some(digest) = query_param(query, "digest").map(unescape) else {
             return error(StatusCode::BAD_REQUEST, "DIGEST_INVALID", "no digest");
         };
+        let parts = s.parts.remove(&id).unwrap_or_default();
+        if self
+            .quirks
+            .max_monolithic
+            .is_some_and(|max| req.body().len() > max)
+        {
+            return error(StatusCode::PAYLOAD_TOO_LARGE, "SIZE_INVALID", "too large");
+        }
+        if let Some(min) = self.quirks.min_part {
+            let last = if req.body().is_empty() {
+                parts.len().saturating_sub(1)
+            } else {
+                parts.len()
+            };
+            if parts.iter().take(last).any(|&p| p < min) {
+                s.uploads.remove(&id);
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "BLOB_UPLOAD_INVALID",
+                    "Layer part size must be greater than or equal to 5242880",
+                );
+            }
+        }
         let (_, mut data) = s.uploads.remove(&id).expect("checked above");
         data.extend_from_slice(req.body());
         if Digest::sha256(&data).as_str() != digest {

@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 pub mod fake;
 pub mod faults;
 pub mod memory;
+pub mod profiles;
 pub mod proxy;
 pub mod server;
 

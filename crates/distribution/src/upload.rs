@@ -148,15 +148,32 @@ impl<'r> BlobUpload<'r> {
                 chunk_size = Some(ONE_SHOT_CHUNK_SIZE);
             }
         }
+        let min_chunk = self.min_chunk.unwrap_or(0);
         if chunk_size.is_none() && desc.size <= config.monolithic_limit {
-            return self.repo.commit(&self.location, desc, body).await;
+            // A registry may refuse one request this large (413: Quay limits a single PUT):
+            // then the blob goes again in chunks, through a new session.
+            let again = body.try_clone();
+            return match self.repo.commit(&self.location, desc, body).await {
+                Err(e) if e.status() == Some(StatusCode::PAYLOAD_TOO_LARGE) => {
+                    let Some(Ok(body)) = again else {
+                        return Err(e);
+                    };
+                    tracing::debug!("the registry takes no blob this large in one request: chunks");
+                    let session = self.repo.start_upload().await?;
+                    let size = DEFAULT_CHUNK_SIZE.max(session.min_chunk.unwrap_or(0));
+                    self.repo
+                        .upload_chunked(session.location, size, min_chunk, desc, body)
+                        .await
+                }
+                other => other,
+            };
         }
         let size = chunk_size
             .unwrap_or(DEFAULT_CHUNK_SIZE)
-            .max(self.min_chunk.unwrap_or(0))
+            .max(min_chunk)
             .max(1);
         self.repo
-            .upload_chunked(self.location, size, desc, body)
+            .upload_chunked(self.location, size, min_chunk, desc, body)
             .await
     }
 
@@ -252,16 +269,22 @@ impl Repository {
             .await
     }
 
+    /// Sends `body` in PATCH chunks of `chunk_size`, then commits. A registry that refuses
+    /// a chunk as too large (413: GHCR once capped them at 4 MiB) gets it again in halves,
+    /// and smaller chunks from then on, down to `min_chunk` (or 64 KiB).
     async fn upload_chunked(
         &self,
         mut location: Url,
         chunk_size: usize,
+        min_chunk: usize,
         desc: &Descriptor,
         body: Body,
     ) -> Result<()> {
         let mut stream = ResponseBody::new(body.into_stream());
         let mut pending = Bytes::new();
         let mut offset = 0u64;
+        let mut chunk_size = chunk_size;
+        let floor = min_chunk.max(64 << 10);
         loop {
             // Gather one chunk from the source's chunks, whatever their sizes.
             let mut buf = BytesMut::with_capacity(chunk_size);
@@ -280,8 +303,26 @@ impl Repository {
                 break;
             }
             let chunk = buf.freeze();
-            location = self.patch_chunk(location, offset, &chunk).await?;
-            offset += chunk.len() as u64;
+            // The chunk, in pieces no larger than the registry takes.
+            let mut sent = 0;
+            while sent < chunk.len() {
+                let piece = chunk.slice(sent..chunk.len().min(sent + chunk_size));
+                match self.patch_chunk(location.clone(), offset, &piece).await {
+                    Ok(next) => {
+                        location = next;
+                        sent += piece.len();
+                        offset += piece.len() as u64;
+                    }
+                    Err(e)
+                        if e.status() == Some(StatusCode::PAYLOAD_TOO_LARGE)
+                            && piece.len() / 2 >= floor =>
+                    {
+                        chunk_size = piece.len() / 2;
+                        tracing::debug!(chunk_size, "the registry refused the chunk as too large");
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
         }
         if offset != desc.size {
             return Err(Error::new(

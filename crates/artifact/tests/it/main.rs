@@ -21,6 +21,8 @@ mod hostile;
 mod images;
 mod local;
 #[cfg(feature = "hyper")]
+mod profiles;
+#[cfg(feature = "hyper")]
 mod remote;
 mod scenarios;
 

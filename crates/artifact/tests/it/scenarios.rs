@@ -166,7 +166,7 @@ async fn read(target: &dyn ReadOnlyTarget, stored: &Stored, work: &TempDir) {
 }
 
 /// Both halves on one target.
-async fn scenarios(target: &dyn Target) {
+pub(crate) async fn scenarios(target: &dyn Target) {
     let work = TempDir::new();
     let stored = write(target, &work).await;
     read(target, &stored, &work).await;
