@@ -23,6 +23,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
 
 use crate::BoxFuture;
+use crate::dial::{Dialer, Resolve};
 use crate::proxy::{ProxyConfig, ProxyConnector};
 use crate::transport::{Transport, TransportError, TransportErrorKind};
 use crate::{Body, BoxError, ResponseBody};
@@ -49,6 +50,8 @@ pub struct HyperOptions {
     /// Which proxy requests go through (default: the environment's `HTTPS_PROXY`,
     /// `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY`; see [`ProxyConfig`]).
     pub proxy: ProxyConfig,
+    /// Connect here for these hosts and ports instead of where DNS says (`--resolve`).
+    pub resolve: Vec<Resolve>,
 }
 
 impl Default for HyperOptions {
@@ -62,6 +65,7 @@ impl Default for HyperOptions {
             connect_timeout: Duration::from_secs(30),
             read_timeout: Duration::from_secs(60),
             proxy: ProxyConfig::default(),
+            resolve: Vec::new(),
         }
     }
 }
@@ -163,7 +167,8 @@ impl HyperTransport {
         http.enforce_http(false);
         http.set_nodelay(true);
         http.set_connect_timeout(Some(options.connect_timeout));
-        let proxies = ProxyConnector::new(http, options.proxy.matcher());
+        let proxies =
+            ProxyConnector::new(Dialer::new(http, options.resolve), options.proxy.matcher());
         let https = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(tls)
             .https_or_http()

@@ -40,6 +40,8 @@ mod blob;
 mod body;
 mod client;
 mod config;
+#[cfg(feature = "hyper")]
+mod dial;
 mod error;
 #[cfg(feature = "hyper")]
 mod hyper_transport;
@@ -59,6 +61,8 @@ pub use blob::BlobReader;
 pub use body::{Body, ByteStream, CollectError, LimitExceeded, ResponseBody};
 pub use client::Client;
 pub use config::{ClientConfig, DEFAULT_CHUNK_SIZE, PlainHttp, RetryPolicy, WarningHook};
+#[cfg(feature = "hyper")]
+pub use dial::{Resolve, ResolveError};
 pub use error::{Error, ErrorCode, ErrorKind, Result};
 #[cfg(feature = "hyper")]
 pub use hyper_transport::{HyperOptions, HyperTransport};

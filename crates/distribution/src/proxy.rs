@@ -11,12 +11,13 @@ use std::task::{Context, Poll};
 use http::{HeaderValue, Uri};
 use hyper::rt::{Read, ReadBufCursor, Write};
 use hyper_util::client::legacy::connect::proxy::{SocksV4, SocksV5, Tunnel};
-use hyper_util::client::legacy::connect::{Connected, Connection, HttpConnector};
+use hyper_util::client::legacy::connect::{Connected, Connection};
 use hyper_util::client::proxy::matcher::{Intercept, Matcher};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
 use crate::BoxError;
+use crate::dial::Dialer;
 
 /// Which proxy the default transport uses ([`HyperOptions::proxy`](crate::HyperOptions)).
 ///
@@ -104,7 +105,7 @@ impl ProxyConfig {
 /// Reaches a host directly, or through the proxy the matcher picks for it.
 #[derive(Clone)]
 pub(crate) struct ProxyConnector {
-    direct: HttpConnector,
+    direct: Dialer,
     matcher: Option<Arc<Matcher>>,
 }
 
@@ -118,7 +119,7 @@ impl fmt::Debug for ProxyConnector {
 }
 
 impl ProxyConnector {
-    pub(crate) fn new(direct: HttpConnector, matcher: Option<Matcher>) -> Self {
+    pub(crate) fn new(direct: Dialer, matcher: Option<Matcher>) -> Self {
         Self {
             direct,
             matcher: matcher.map(Arc::new),
@@ -242,7 +243,7 @@ impl tower_service::Service<Uri> for ProxyConnector {
             let io = match proxy_uri.scheme_str() {
                 Some("http") if !https => {
                     // Plain HTTP: the request goes to the proxy whole.
-                    let io = direct.call(proxy_uri).await.map_err(|e| failed(e.into()))?;
+                    let io = direct.call(proxy_uri).await.map_err(failed)?;
                     return Ok(Proxied {
                         io,
                         to_http_proxy: true,

@@ -204,7 +204,7 @@ impl Repository {
         subject: &Digest,
     ) -> Result<Option<(ImageIndex, Option<(Digest, Option<String>)>)>> {
         let tag = referrers_tag_ref(subject);
-        match self.fetch_manifest_with_etag(&tag).await {
+        match self.fetch_manifest_with_etag(&tag, None).await {
             Ok((m, etag)) => match m.as_index() {
                 Some(i) => Ok(Some((i.clone(), Some((m.digest().clone(), etag))))),
                 // Something else under that tag: no referrers index.

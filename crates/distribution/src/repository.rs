@@ -188,7 +188,28 @@ impl Repository {
     /// must match the requested digest and `Docker-Content-Digest` when either is given.
     pub async fn fetch_manifest(&self, reference: impl IntoManifestRef) -> Result<Manifest> {
         let reference = manifest_ref(reference)?;
-        self.fetch_manifest_with_etag(&reference)
+        self.fetch_manifest_with_etag(&reference, None)
+            .await
+            .map(|(m, _)| m)
+    }
+
+    /// [`fetch_manifest`](Self::fetch_manifest) offering only these media types in
+    /// `Accept` (`oras manifest fetch --media-type`): the registry answers with one of
+    /// them, or refuses.
+    pub async fn fetch_manifest_accepting(
+        &self,
+        reference: impl IntoManifestRef,
+        media_types: &[String],
+    ) -> Result<Manifest> {
+        let reference = manifest_ref(reference)?;
+        let accept = media_types.join(", ");
+        if http::HeaderValue::from_str(&accept).is_err() {
+            return Err(Error::new(
+                ErrorKind::Input,
+                format!("invalid media types {accept:?}"),
+            ));
+        }
+        self.fetch_manifest_with_etag(&reference, Some(accept.as_str()).filter(|a| !a.is_empty()))
             .await
             .map(|(m, _)| m)
     }
@@ -197,12 +218,15 @@ impl Repository {
     pub(crate) async fn fetch_manifest_with_etag(
         &self,
         reference: &ManifestRef,
+        accept: Option<&str>,
     ) -> Result<(Manifest, Option<String>)> {
         let span = op_span!(self, "fetch_manifest", reference = %reference);
         async move {
-            let call = self
-                .manifest_call(Method::GET, reference)
-                .expect(&[StatusCode::OK]);
+            let mut call = self.manifest_call(Method::GET, reference);
+            if let Some(a) = accept {
+                call = call.accept(a);
+            }
+            let call = call.expect(&[StatusCode::OK]);
             let url = call.url().clone();
             let r = call.send().await?;
             let fail = |kind, msg: String| Error::new(kind, msg).with_request(&Method::GET, &url);
