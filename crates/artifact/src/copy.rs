@@ -37,6 +37,10 @@ pub struct CopyOptions {
     /// ([`media_type::is_non_distributable`]); by default they stay behind, as their
     /// descriptors point elsewhere for them (`urls`) and registries refuse or lack them.
     pub include_non_distributable: bool,
+    /// Visit the children of manifests the destination has too, copying what is missing
+    /// under them (`oras cp --force`: for a destination filled part-way, such as a
+    /// registry cache holding one platform of an index).
+    pub deep: bool,
     /// Receives progress events.
     pub observer: Option<Arc<dyn Observer>>,
 }
@@ -122,8 +126,13 @@ impl Copier<'_> {
                     .map_err(|e| e.at(Side::Source, &m))?;
                 for r in found {
                     let plain = Descriptor::new(r.media_type.clone(), r.digest.clone(), r.size);
+                    // Seen already: copied with its referrers, or a cycle a hostile
+                    // registry made up.
+                    let seen = done.contains(&plain.digest);
                     self.graph(&plain, done).await?;
-                    self.graph_referrers(&plain, depth - 1, done).await?;
+                    if !seen {
+                        self.graph_referrers(&plain, depth - 1, done).await?;
+                    }
                 }
             }
             Ok(())
@@ -170,11 +179,13 @@ impl Copier<'_> {
             if !done.insert(node.digest.clone()) {
                 return Ok(());
             }
-            if self.dst_has(node).await? {
+            let is_manifest = media_type::is_manifest(&node.media_type);
+            let exists = self.dst_has(node).await?;
+            if exists && !(self.options.deep && is_manifest) {
                 self.progress.emit(Event::Skipped(node));
                 return Ok(());
             }
-            if !media_type::is_manifest(&node.media_type) {
+            if !is_manifest {
                 return self.blob(node).await;
             }
             let manifest = fetch_manifest(self.src, node)
@@ -188,7 +199,7 @@ impl Copier<'_> {
                     && media_type::is_non_distributable(&child.media_type)
                 {
                     // Its descriptor points elsewhere for the bytes (`urls`).
-                    self.progress.emit(Event::Skipped(child));
+                    self.progress.emit(Event::Excluded(child));
                 } else if done.insert(child.digest.clone()) {
                     blobs.push(child);
                 }
@@ -210,10 +221,19 @@ impl Copier<'_> {
                 }
             });
             join_all(jobs).await.into_iter().collect::<Result<()>>()?;
-            self.dst
+            if exists {
+                self.progress.emit(Event::Skipped(node));
+                return Ok(());
+            }
+            self.progress.emit(Event::Queued(node));
+            self.progress.emit(Event::Started(node));
+            let r = self
+                .dst
                 .push(node, Body::from_bytes(manifest.bytes().clone()))
                 .await
-                .map_err(|e| e.at(Side::Destination, node))
+                .map_err(|e| e.at(Side::Destination, node));
+            crate::push::report(&self.progress, node, &r);
+            r
         })
     }
 
@@ -225,27 +245,48 @@ impl Copier<'_> {
     }
 
     /// One blob, started over from the source after a retryable failure.
+    /// Events: `Mounted` for a blob linked, else `Started` when bytes begin to move and
+    /// `Finished` (or `Failed`).
     async fn blob(&self, desc: &Descriptor) -> Result<()> {
-        self.progress.emit(Event::Started(desc));
+        let started = std::sync::atomic::AtomicBool::new(false);
         let mut attempt = 0;
         let result = loop {
             attempt += 1;
-            match self.blob_once(desc).await {
+            match self.blob_once(desc, &started).await {
                 Err(e) if e.is_retryable() && attempt < COPY_ATTEMPTS => continue,
                 other => break other,
             }
         };
-        match &result {
-            Ok(()) => self.progress.emit(Event::Finished(desc)),
-            Err(e) => self.progress.emit(Event::Failed(desc, &e.to_string())),
+        match result {
+            Ok(true) => Ok(()),
+            Ok(false) => {
+                self.progress.emit(Event::Finished(desc));
+                Ok(())
+            }
+            Err(e) => {
+                self.start(desc, &started);
+                self.progress.emit(Event::Failed(desc, &e.to_string()));
+                Err(e)
+            }
         }
-        result
+    }
+
+    /// `Started`, once per blob.
+    fn start(&self, desc: &Descriptor, started: &std::sync::atomic::AtomicBool) {
+        if !started.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            self.progress.emit(Event::Started(desc));
+        }
     }
 
     /// Mounted when the destination can link it from the source; otherwise sent from a
     /// source body that reads again on a retry when the source offers one (between
     /// registries: one streaming PUT while it is received), or from a single fetch.
-    async fn blob_once(&self, desc: &Descriptor) -> Result<()> {
+    /// Whether it was mounted.
+    async fn blob_once(
+        &self,
+        desc: &Descriptor,
+        started: &std::sync::atomic::AtomicBool,
+    ) -> Result<bool> {
         let to_dst = |e: Error| {
             let side = if came_from_source(&e) {
                 Side::Source
@@ -262,12 +303,13 @@ impl Copier<'_> {
             match mounter.mount(desc, from).await.map_err(to_dst)? {
                 Mounting::Linked => {
                     self.progress.emit(Event::Mounted(desc));
-                    return Ok(());
+                    return Ok(true);
                 }
                 Mounting::Upload(opened) => session = Some(opened),
                 Mounting::Declined => {}
             }
         }
+        self.start(desc, started);
         let body = match self.src.replayable(desc) {
             Some(body) => body,
             None => {
@@ -287,9 +329,10 @@ impl Copier<'_> {
         };
         match session {
             // The registry answered the mount with an upload session: the blob goes there.
-            Some(session) => session.upload(desc, body).await.map_err(to_dst),
-            None => self.dst.push(desc, body).await.map_err(to_dst),
+            Some(session) => session.upload(desc, body).await.map_err(to_dst)?,
+            None => self.dst.push(desc, body).await.map_err(to_dst)?,
         }
+        Ok(false)
     }
 }
 

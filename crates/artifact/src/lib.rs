@@ -43,6 +43,7 @@
 #![deny(missing_docs)]
 
 mod archive;
+mod blobs;
 pub mod content;
 mod copy;
 mod error;
@@ -58,6 +59,7 @@ mod staging;
 mod stream;
 
 pub use archive::UnpackLimits;
+pub use blobs::{describe_file, fetch_to_writer, push_file, push_stream};
 pub use content::layout::OciLayout;
 pub use content::layout_tar::OciLayoutTar;
 pub use content::memory::MemoryStore;
@@ -67,11 +69,11 @@ pub use content::{
 };
 pub use copy::{CopyOptions, copy};
 pub use error::{Error, Result, Side};
-pub use manifests::{index_entry, tag};
+pub use manifests::{index_entry, index_entry_of, tag};
 pub use platform::select_platform;
 pub use pull::{PullOptions, Pulled, PulledFile, pull};
 pub use push::{FileSpec, PushOptions, Pushed, push};
-pub use referrers::{ReferrerTree, attach, discover};
+pub use referrers::{ReferrerTree, attach, discover, discover_from};
 pub use stream::StreamWrap;
 
 pub use oras_auth as auth;

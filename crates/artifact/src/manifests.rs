@@ -1,6 +1,6 @@
 //! Manifests by reference: tagging one, and describing one for an index.
 
-use oras_oci::{Descriptor, IntoManifestRef, Platform, media_type};
+use oras_oci::{Descriptor, IntoManifestRef, Manifest, Platform};
 
 use crate::Result;
 use crate::content::{ReadOnlyTarget, Target, fetch_blob, fetch_manifest};
@@ -17,21 +17,36 @@ pub async fn tag(
     Ok(d)
 }
 
-/// The descriptor of the manifest `reference` names, as an entry of an image index: with
-/// the platform its OCI image config states, and the artifact type its manifest states.
+/// The descriptor of the manifest `reference` names, as an entry of an image index (as
+/// `oras manifest index create` makes it): media type, digest and size; for an image
+/// manifest the platform its config states (any config up to 4 MiB that has `os` or
+/// `architecture`) and its artifact type; for an index its artifact type.
 pub async fn index_entry(
     target: &dyn ReadOnlyTarget,
     reference: impl IntoManifestRef,
 ) -> Result<Descriptor> {
     let reference = reference.into_manifest_ref()?;
-    let mut d = target.resolve(&reference).await?;
-    let m = fetch_manifest(target, &d).await?;
+    let resolved = target.resolve(&reference).await?;
+    let m = fetch_manifest(target, &resolved).await?;
+    index_entry_of(target, &m).await
+}
+
+/// [`index_entry`] for a manifest already fetched from `target` (which has its config).
+pub async fn index_entry_of(target: &dyn ReadOnlyTarget, m: &Manifest) -> Result<Descriptor> {
+    let mut d = Descriptor::new(m.media_type(), m.digest().clone(), m.size());
     if let Some(image) = m.as_image() {
-        if image.config.media_type == media_type::OCI_CONFIG {
+        if image.config.size <= CONFIG_LIMIT {
             let config = fetch_blob(target, &image.config).await?;
-            d.platform = serde_json::from_slice::<Platform>(&config).ok();
+            d.platform = serde_json::from_slice::<Platform>(&config)
+                .ok()
+                .filter(|p| !p.os.is_empty() || !p.architecture.is_empty());
         }
         d.artifact_type = image.artifact_type.clone();
+    } else if let Some(index) = m.as_index() {
+        d.artifact_type = index.artifact_type.clone();
     }
     Ok(d)
 }
+
+/// The largest config read for its platform.
+const CONFIG_LIMIT: u64 = 4 << 20;

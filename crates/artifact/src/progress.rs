@@ -27,6 +27,9 @@ pub enum Event<'a> {
     Finished(&'a Descriptor),
     /// Its transfer failed with this message.
     Failed(&'a Descriptor, &'a str),
+    /// It is left out on purpose: a layer or config without a title, which a pull does not
+    /// write; a foreign layer, which a copy leaves where its `urls` point.
+    Excluded(&'a Descriptor),
 }
 
 /// Receives [`Event`]s. Called from the tasks doing the work: keep it quick.
@@ -106,6 +109,7 @@ fn log(e: Event<'_>) {
         Event::Bytes(..) => return,
         Event::Skipped(d) => ("already there, skipped", d),
         Event::Mounted(d) => ("mounted", d),
+        Event::Excluded(d) => ("left out", d),
         Event::Finished(d) => ("done", d),
         Event::Failed(d, why) => {
             tracing::debug!(digest = %d.digest, size = d.size, "failed: {why}");

@@ -7,13 +7,13 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use oras_oci::{Descriptor, IntoManifestRef, Manifest, Platform};
+use oras_oci::{Descriptor, IntoManifestRef, Manifest, Platform, media_type};
 use tracing::Instrument;
 
 use crate::archive::UnpackLimits;
 use crate::content::{ReadOnlyTarget, fetch_manifest};
 use crate::platform::select_platform;
-use crate::progress::{Observer, Progress};
+use crate::progress::{Event, Observer, Progress};
 use crate::push::title_is_safe;
 use crate::staging::Staging;
 use crate::{Error, Result};
@@ -34,6 +34,12 @@ pub struct PullOptions {
     pub media_types: Vec<String>,
     /// Also write the config, when it has a title.
     pub include_config: bool,
+    /// Write the config as this file (a path in the output directory, as a title is),
+    /// when its media type is `config_media_type` or that is `None` (`oras pull
+    /// --config PATH[:TYPE]`).
+    pub config_title: Option<String>,
+    /// The media type `config_title` applies to.
+    pub config_media_type: Option<String>,
     /// Also pull the files of the subject, and of its subject, and so on.
     pub include_subject: bool,
     /// Also pull titled foreign and non-distributable layers
@@ -55,6 +61,8 @@ impl Default for PullOptions {
             allow_path_traversal: false,
             media_types: Vec::new(),
             include_config: false,
+            config_title: None,
+            config_media_type: None,
             include_subject: false,
             include_non_distributable: false,
             limits: UnpackLimits::default(),
@@ -81,6 +89,9 @@ pub struct Pulled {
     pub manifest: Descriptor,
     /// The files and directories written, in layer order.
     pub files: Vec<PulledFile>,
+    /// The layers and config left out: without a title, of other media types than asked,
+    /// or foreign (the empty config artifacts carry is not counted).
+    pub skipped: Vec<Descriptor>,
 }
 
 /// Pulls an artifact into `out`: every titled layer is downloaded concurrently, verified,
@@ -97,32 +108,64 @@ pub async fn pull(
     async move {
         let progress = Progress(options.observer.clone());
         let mut desc = target.resolve(&reference).await?;
-        let mut manifest = fetch_manifest(target, &desc).await?;
-        if manifest.as_index().is_some() {
-            desc = select_platform(&manifest, options.platform.as_ref())?;
-            manifest = fetch_manifest(target, &desc).await?;
+        if media_type::is_index(&desc.media_type) {
+            let index = fetch_manifest(target, &desc).await?;
+            desc = select_platform(&index, options.platform.as_ref())?;
         }
-        let layers = wanted_layers(target, manifest, options).await?;
+        let mut manifest = fetched(target, &desc, &progress).await?;
+        if manifest.as_index().is_some() {
+            // The resolved media type said otherwise.
+            desc = select_platform(&manifest, options.platform.as_ref())?;
+            manifest = fetched(target, &desc, &progress).await?;
+        }
+        let mut manifests = vec![desc.clone()];
+        let (layers, skipped) =
+            wanted_layers(target, manifest, options, &progress, &mut manifests).await?;
         let plan = plan(layers, out, options).await?;
         let staging = Staging::create(out, &plan).await?;
         let files = staging.run(target, &plan, options, &progress).await?;
+        // A manifest is done when everything under it is in place.
+        for m in manifests.iter().rev() {
+            progress.emit(Event::Finished(m));
+        }
         Ok(Pulled {
             manifest: desc,
             files,
+            skipped,
         })
     }
     .instrument(span)
     .await
 }
 
+/// A manifest the pull reads, reported as started.
+async fn fetched(
+    target: &dyn ReadOnlyTarget,
+    desc: &Descriptor,
+    progress: &Progress,
+) -> Result<Manifest> {
+    progress.emit(Event::Queued(desc));
+    progress.emit(Event::Started(desc));
+    let r = fetch_manifest(target, desc).await;
+    if let Err(e) = &r {
+        progress.emit(Event::Failed(desc, &e.to_string()));
+    }
+    r
+}
+
 /// Every titled layer of the manifest (and of its subjects, if asked) of a wanted media
-/// type, and the config when asked and titled; not foreign layers unless asked.
+/// type, and the config when asked and titled; not foreign layers unless asked. What is
+/// left out is reported and returned second, but for the empty config artifacts carry.
+/// The subjects read are added to `manifests`.
 async fn wanted_layers(
     target: &dyn ReadOnlyTarget,
     manifest: Manifest,
     options: &PullOptions,
-) -> Result<Vec<Descriptor>> {
+    progress: &Progress,
+    manifests: &mut Vec<Descriptor>,
+) -> Result<(Vec<Descriptor>, Vec<Descriptor>)> {
     let mut wanted = Vec::new();
+    let mut skipped = Vec::new();
     let mut current = Some(manifest);
     let mut seen = HashSet::new();
     while let Some(m) = current.take() {
@@ -130,8 +173,7 @@ async fn wanted_layers(
             break;
         }
         if let Some(image) = m.as_image() {
-            let config = options.include_config.then_some(&image.config);
-            for d in image.layers.iter().chain(config) {
+            for d in &image.layers {
                 let distributed = options.include_non_distributable
                     || !oras_oci::media_type::is_non_distributable(&d.media_type);
                 if d.title().is_some()
@@ -140,16 +182,41 @@ async fn wanted_layers(
                         || options.media_types.contains(&d.media_type))
                 {
                     wanted.push(d.clone());
+                } else if !is_empty_json(d) {
+                    progress.emit(Event::Excluded(d));
+                    skipped.push(d.clone());
                 }
+            }
+            let mut config = image.config.clone();
+            if let Some(title) = &options.config_title
+                && options
+                    .config_media_type
+                    .as_ref()
+                    .is_none_or(|t| *t == config.media_type)
+                && wanted.iter().all(|w| w.digest != config.digest)
+            {
+                config.set_annotation(oras_oci::annotations::TITLE, title.clone());
+                wanted.push(config);
+            } else if options.include_config && config.title().is_some() {
+                wanted.push(config);
+            } else if !is_empty_json(&config) {
+                progress.emit(Event::Excluded(&config));
+                skipped.push(config);
             }
         }
         if options.include_subject
             && let Some(subject) = m.subject()
         {
-            current = Some(fetch_manifest(target, subject).await?);
+            manifests.push(subject.clone());
+            current = Some(fetched(target, subject, progress).await?);
         }
     }
-    Ok(wanted)
+    Ok((wanted, skipped))
+}
+
+/// The empty JSON blob (`{}`) artifacts use as config and as their only layer.
+fn is_empty_json(d: &Descriptor) -> bool {
+    d.media_type == media_type::OCI_EMPTY && d.size == 2
 }
 
 /// Where each layer goes, every title checked before anything is written: titles are

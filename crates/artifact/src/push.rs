@@ -12,7 +12,9 @@ use bytes::Bytes;
 use futures_util::future::join_all;
 use oras_distribution::Body;
 use oras_oci::pack::{Created, PackOptions, PackVersion, pack_manifest};
-use oras_oci::{Algorithm, Descriptor, Digest, Digester, annotations, media_type};
+use oras_oci::{
+    Algorithm, Descriptor, Digest, Digester, Manifest, Platform, annotations, media_type,
+};
 use tokio::sync::Semaphore;
 use tracing::Instrument;
 
@@ -83,6 +85,10 @@ pub struct PushOptions {
     pub artifact_type: Option<String>,
     /// A config file and its media type (default `application/vnd.oci.image.config.v1+json`).
     pub config: Option<FileSpec>,
+    /// The platform the artifact is for, stored as its config (an image config holding
+    /// only the platform, as `oras push --artifact-platform`), so an index can list it
+    /// by platform. Ignored when `config` is given.
+    pub platform: Option<Platform>,
     /// Manifest annotations.
     pub annotations: BTreeMap<String, String>,
     /// Annotations per layer, keyed by title.
@@ -136,6 +142,8 @@ pub struct Pushed {
     pub manifest: Descriptor,
     /// The layers, in order.
     pub layers: Vec<Descriptor>,
+    /// The manifest as pushed, bytes and all (to save it, or read it without fetching).
+    pub content: Manifest,
 }
 
 static TEMP: AtomicU64 = AtomicU64::new(0);
@@ -193,10 +201,17 @@ pub async fn push(
         let temps = std::sync::Mutex::new(Vec::new());
         let layers = upload_layers(target, files, options, &progress, &temps).await?;
         let config = upload_config(target, options, &progress).await?;
+        let platform_config = match (&config, &options.platform) {
+            (None, Some(p)) => Some(platform_config(p, options)),
+            _ => None,
+        };
         let mut pack = PackOptions::default();
         pack.version = options.version;
         pack.artifact_type = options.artifact_type.clone();
-        pack.config = config.as_ref().map(|(d, _)| d.clone());
+        pack.config = config
+            .as_ref()
+            .map(|(d, _)| d.clone())
+            .or_else(|| platform_config.as_ref().map(|(d, _)| d.clone()));
         pack.config_annotations =
             (!options.config_annotations.is_empty()).then(|| options.config_annotations.clone());
         pack.layers = layers.iter().map(|(d, _)| d.clone()).collect();
@@ -204,27 +219,57 @@ pub async fn push(
         pack.annotations = options.annotations.clone();
         pack.created = options.created;
         let packed = pack_manifest(pack)?;
+        let generated: Vec<(Descriptor, Bytes)> =
+            platform_config.into_iter().chain(packed.blobs).collect();
         // Generated blobs are a couple of bytes: uploading them outright is cheaper than
         // asking, and does not trust a "yes" from a registry still committing someone
         // else's upload.
-        for (d, bytes) in &packed.blobs {
-            target.push(d, Body::from_bytes(bytes.clone())).await?;
+        for (d, bytes) in &generated {
+            progress.emit(Event::Queued(d));
+            progress.emit(Event::Started(d));
+            let r = target.push(d, Body::from_bytes(bytes.clone())).await;
+            report(&progress, d, &r);
+            r?;
         }
         let sources = Sources {
             files: layers.iter().chain(config.iter()).cloned().collect(),
-            bytes: packed.blobs.clone(),
+            bytes: generated,
         };
-        target
+        let manifest = packed.manifest.descriptor();
+        progress.emit(Event::Queued(&manifest));
+        progress.emit(Event::Started(&manifest));
+        let r = target
             .push_manifest(&packed.manifest, &options.tags, &sources)
-            .await?;
+            .await;
+        report(&progress, &manifest, &r);
+        r?;
         drop(temps);
         Ok(Pushed {
-            manifest: packed.manifest.descriptor(),
+            manifest,
             layers: layers.into_iter().map(|(d, _)| d).collect(),
+            content: packed.manifest,
         })
     }
     .instrument(span)
     .await
+}
+
+/// `Finished` or `Failed` for `desc`, as `r` went.
+pub(crate) fn report<T>(progress: &Progress, desc: &Descriptor, r: &Result<T>) {
+    match r {
+        Ok(_) => progress.emit(Event::Finished(desc)),
+        Err(e) => progress.emit(Event::Failed(desc, &e.to_string())),
+    }
+}
+
+/// The config of an artifact made for `platform`: an image config holding only it.
+fn platform_config(platform: &Platform, options: &PushOptions) -> (Descriptor, Bytes) {
+    let bytes = Bytes::from(serde_json::to_vec(platform).expect("a platform serializes"));
+    let mut d = Descriptor::of(media_type::OCI_CONFIG, &bytes);
+    if !options.config_annotations.is_empty() {
+        d.annotations = Some(options.config_annotations.clone());
+    }
+    (d, bytes)
 }
 
 /// Every title is safe (unless allowed otherwise) and given once.
@@ -383,10 +428,7 @@ pub(crate) async fn upload(
     }
     progress.emit(Event::Started(desc));
     let r = push_file_counting(target, desc, source, progress).await;
-    match &r {
-        Ok(()) => progress.emit(Event::Finished(desc)),
-        Err(e) => progress.emit(Event::Failed(desc, &e.to_string())),
-    }
+    report(progress, desc, &r);
     r
 }
 

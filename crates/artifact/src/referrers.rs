@@ -1,5 +1,7 @@
 //! Artifacts that refer to others: attach one, discover them.
 
+use std::collections::HashSet;
+
 use oras_distribution::BoxFuture;
 use oras_oci::{Descriptor, IntoManifestRef};
 use tracing::Instrument;
@@ -41,7 +43,9 @@ pub struct ReferrerTree {
     pub referrers: Vec<ReferrerTree>,
 }
 
-/// The referrers of `reference`, `depth` levels deep (1: direct referrers only).
+/// The referrers of `reference`, `depth` levels deep (1: direct referrers only). A
+/// manifest met again below itself (a cycle a hostile registry can make up) is listed but
+/// not followed again.
 pub async fn discover(
     target: &dyn ReadOnlyTarget,
     reference: impl IntoManifestRef,
@@ -52,8 +56,27 @@ pub async fn discover(
     let span = tracing::debug_span!("discover", reference = %reference, depth);
     async move {
         let root = target.resolve(&reference).await?;
-        discover_node(target, root, artifact_type, depth).await
+        discover_node(target, root, artifact_type, depth, &mut HashSet::new()).await
     }
+    .instrument(span)
+    .await
+}
+
+/// The same from a descriptor already resolved (a platform's manifest in an index, say).
+pub async fn discover_from(
+    target: &dyn ReadOnlyTarget,
+    root: &Descriptor,
+    artifact_type: Option<&str>,
+    depth: usize,
+) -> Result<ReferrerTree> {
+    let span = tracing::debug_span!("discover", digest = %root.digest, depth);
+    discover_node(
+        target,
+        root.clone(),
+        artifact_type,
+        depth,
+        &mut HashSet::new(),
+    )
     .instrument(span)
     .await
 }
@@ -63,12 +86,13 @@ fn discover_node<'a>(
     desc: Descriptor,
     artifact_type: Option<&'a str>,
     depth: usize,
+    visited: &'a mut HashSet<oras_oci::Digest>,
 ) -> BoxFuture<'a, Result<ReferrerTree>> {
     Box::pin(async move {
         let mut referrers = Vec::new();
-        if depth > 0 {
+        if depth > 0 && visited.insert(desc.digest.clone()) {
             for r in target.referrers(&desc, artifact_type).await? {
-                referrers.push(discover_node(target, r, artifact_type, depth - 1).await?);
+                referrers.push(discover_node(target, r, artifact_type, depth - 1, visited).await?);
             }
         }
         Ok(ReferrerTree {

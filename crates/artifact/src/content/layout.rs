@@ -72,6 +72,77 @@ impl OciLayout {
         Ok(Self { root })
     }
 
+    /// Opens the layout at `root`, which must be one: nothing is created or written (for
+    /// reading a layout someone else made).
+    pub fn open_existing(root: impl Into<PathBuf>) -> Result<Self> {
+        let root = root.into();
+        let layout = root.join(LAYOUT_FILE);
+        match fs::read(&layout) {
+            Ok(b) => check_layout_file(&layout, &b)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(invalid(
+                    &root,
+                    format!("invalid OCI Image Layout: {LAYOUT_FILE} is missing"),
+                ));
+            }
+            Err(e) => return Err(Error::io(&layout)(e)),
+        }
+        Ok(Self { root })
+    }
+
+    /// Packs the layout as a `.tar` at `out` (what [`OciLayoutTar`](crate::OciLayoutTar)
+    /// and other tools read): `oci-layout`, `index.json` and every blob, nothing half
+    /// written (a temporary file beside `out` is renamed into place). Returns its size.
+    pub async fn export_tar(&self, out: impl Into<PathBuf>) -> Result<u64> {
+        let (root, out) = (self.root.clone(), out.into());
+        blocking(move || {
+            let name = out
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let tmp = out.with_file_name(format!(".{name}.oras-partial"));
+            let write = || -> std::io::Result<u64> {
+                let file = fs::File::create(&tmp)?;
+                let mut tar = tar::Builder::new(std::io::BufWriter::with_capacity(1 << 20, file));
+                tar.mode(tar::HeaderMode::Deterministic);
+                for name in [LAYOUT_FILE, "index.json"] {
+                    tar.append_path_with_name(root.join(name), name)?;
+                }
+                let blobs = root.join("blobs");
+                tar.append_dir("blobs", &blobs)?;
+                let mut algorithms: Vec<_> =
+                    fs::read_dir(&blobs)?.collect::<std::io::Result<_>>()?;
+                algorithms.sort_by_key(fs::DirEntry::file_name);
+                for alg in algorithms {
+                    let alg_name = format!("blobs/{}", alg.file_name().to_string_lossy());
+                    tar.append_dir(&alg_name, alg.path())?;
+                    let mut files: Vec<_> =
+                        fs::read_dir(alg.path())?.collect::<std::io::Result<_>>()?;
+                    files.sort_by_key(fs::DirEntry::file_name);
+                    for f in files {
+                        let entry = format!("{alg_name}/{}", f.file_name().to_string_lossy());
+                        tar.append_path_with_name(f.path(), entry)?;
+                    }
+                }
+                let mut inner = tar.into_inner()?;
+                std::io::Write::flush(&mut inner)?;
+                let file = inner
+                    .into_inner()
+                    .map_err(std::io::IntoInnerError::into_error)?;
+                file.sync_all()?;
+                Ok(file.metadata()?.len())
+            };
+            match write().and_then(|size| fs::rename(&tmp, &out).map(|()| size)) {
+                Ok(size) => Ok(size),
+                Err(e) => {
+                    let _ = fs::remove_file(&tmp);
+                    Err(Error::io(&out)(e))
+                }
+            }
+        })
+        .await
+    }
+
     /// The layout's directory.
     pub fn root(&self) -> &Path {
         &self.root

@@ -194,7 +194,10 @@ async fn copies_between_memory_and_layouts_report_progress() {
         .iter()
         .filter(|e| e.starts_with("finished"))
         .count();
-    assert_eq!(finished, 4, "three layers and the empty config");
+    assert_eq!(
+        finished, 5,
+        "three layers, the empty config and the manifest"
+    );
     // Copy back to a fresh memory store, then again: everything is skipped the second time.
     let back = MemoryStore::new();
     copy(
