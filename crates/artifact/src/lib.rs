@@ -60,6 +60,7 @@ mod stream;
 
 pub use archive::UnpackLimits;
 pub use blobs::{describe_file, fetch_to_writer, push_file, push_stream};
+pub use content::cache::Cached;
 pub use content::layout::OciLayout;
 pub use content::layout_tar::OciLayoutTar;
 pub use content::memory::MemoryStore;

@@ -40,6 +40,7 @@ use oras_oci::{Descriptor, Digest, Digester, Manifest, ManifestRef};
 use crate::stream::{collect_verified, write_verified};
 use crate::{Error, Result};
 
+pub(crate) mod cache;
 pub(crate) mod layout;
 pub(crate) mod layout_tar;
 pub(crate) mod memory;
@@ -141,6 +142,67 @@ pub trait ReadOnlyTarget: Fetch + Resolve + ListTags + ListReferrers + fmt::Debu
     ) -> BoxFuture<'a, Result<ByteStream>> {
         let _ = prefix;
         Box::pin(async move { Ok(skip(self.fetch(desc).await?, start)) })
+    }
+}
+
+// A boxed target is a target: stores chosen at run time compose like the others (wrapped
+// in a [`Cached`](crate::Cached), say).
+impl<T: Fetch + ?Sized> Fetch for Box<T> {
+    fn fetch<'a>(&'a self, desc: &'a Descriptor) -> BoxFuture<'a, Result<ByteStream>> {
+        (**self).fetch(desc)
+    }
+
+    fn exists<'a>(&'a self, desc: &'a Descriptor) -> BoxFuture<'a, Result<bool>> {
+        (**self).exists(desc)
+    }
+
+    fn blob_size<'a>(&'a self, digest: &'a Digest) -> BoxFuture<'a, Result<Option<u64>>> {
+        (**self).blob_size(digest)
+    }
+}
+
+impl<T: Resolve + ?Sized> Resolve for Box<T> {
+    fn resolve<'a>(&'a self, reference: &'a ManifestRef) -> BoxFuture<'a, Result<Descriptor>> {
+        (**self).resolve(reference)
+    }
+}
+
+impl<T: ListTags + ?Sized> ListTags for Box<T> {
+    fn tags(&self) -> BoxFuture<'_, Result<Vec<String>>> {
+        (**self).tags()
+    }
+}
+
+impl<T: ListReferrers + ?Sized> ListReferrers for Box<T> {
+    fn referrers<'a>(
+        &'a self,
+        subject: &'a Descriptor,
+        artifact_type: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Vec<Descriptor>>> {
+        (**self).referrers(subject, artifact_type)
+    }
+}
+
+impl<T: ReadOnlyTarget + ?Sized> ReadOnlyTarget for Box<T> {
+    fn fetch_verifies(&self) -> bool {
+        (**self).fetch_verifies()
+    }
+
+    fn replayable(&self, desc: &Descriptor) -> Option<Body> {
+        (**self).replayable(desc)
+    }
+
+    fn mount_source(&self) -> Option<MountSource> {
+        (**self).mount_source()
+    }
+
+    fn fetch_from<'a>(
+        &'a self,
+        desc: &'a Descriptor,
+        start: u64,
+        prefix: Digester,
+    ) -> BoxFuture<'a, Result<ByteStream>> {
+        (**self).fetch_from(desc, start, prefix)
     }
 }
 
