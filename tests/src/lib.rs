@@ -298,8 +298,8 @@ fn on_path(cmd: &str) -> bool {
         .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(cmd).is_file()))
 }
 
-/// Installs Debian's `docker-registry`, `apache2-utils` (htpasswd), `openssl`, `skopeo` and
-/// `tinyproxy` when any is missing: with apt-get when running as root, else an error saying what to install.
+/// Installs Debian's `docker-registry`, `apache2-utils` (htpasswd), `openssl`, `skopeo`,
+/// `tinyproxy` and `time` when any is missing: with apt-get when running as root, else an error saying what to install.
 pub fn ensure_installed() -> io::Result<()> {
     let missing: Vec<&str> = [
         ("docker-registry", "docker-registry"),
@@ -309,6 +309,8 @@ pub fn ensure_installed() -> io::Result<()> {
         ("skopeo", "skopeo"),
         // A real proxy between client and registry.
         ("tinyproxy", "tinyproxy"),
+        // GNU time: the peak memory of a CLI run.
+        ("time", "time"),
     ]
     .into_iter()
     .filter(|(cmd, _)| !on_path(cmd))

@@ -1,29 +1,79 @@
-//! How a failure is told: one line, the error and its causes joined by `: `, and what to do
-//! about it where this program knows (the libraries state facts; advice is the CLI's).
+//! How a failure is told, as the Go CLI tells it: `Error: <what>` on stderr (or `Error
+//! response from registry: …` when the registry said so, `Error from source registry for
+//! "<ref>": …` in a copy), then `Usage: …` for a command used wrongly and a line of
+//! advice where there is some; exit status 1. The libraries state facts; the wording and
+//! the advice are the CLI's.
 
 use std::error::Error as StdError;
 
 use oras_artifact::auth::{AuthError, CredentialError};
+use oras_artifact::distribution::Error as RegistryError;
 
-/// A failure reported as one line on stderr.
+/// The prefix of errors the registry answered with.
+pub(crate) const REGISTRY_PREFIX: &str = "Error response from registry:";
+
+/// A failure reported on stderr.
 #[derive(Debug)]
-pub(crate) struct CliError(pub(crate) String);
+pub(crate) struct CliError {
+    /// `Error:` unless the error came from a registry or one side of a copy.
+    pub(crate) prefix: String,
+    pub(crate) message: String,
+    /// The command's synopsis, for a command used wrongly.
+    pub(crate) usage: Option<String>,
+    /// What to do about it.
+    pub(crate) recommendation: Option<String>,
+}
 
 impl CliError {
     pub(crate) fn new(message: impl Into<String>) -> Self {
-        Self(message.into())
+        Self {
+            prefix: "Error:".into(),
+            message: message.into(),
+            usage: None,
+            recommendation: None,
+        }
     }
 
-    /// Adds advice after the message.
-    pub(crate) fn advise(mut self, advice: &str) -> Self {
-        self.0.push_str(advice);
+    /// The same failure, with advice.
+    pub(crate) fn recommend(mut self, advice: impl Into<String>) -> Self {
+        self.recommendation = Some(advice.into());
         self
+    }
+
+    /// The same failure, with the command's synopsis.
+    pub(crate) fn usage(mut self, usage: impl Into<String>) -> Self {
+        self.usage = Some(usage.into());
+        self
+    }
+
+    /// The same failure, said by the registry.
+    pub(crate) fn said_by_registry(mut self) -> Self {
+        REGISTRY_PREFIX.clone_into(&mut self.prefix);
+        self
+    }
+
+    /// `what: <message>`.
+    pub(crate) fn context(mut self, what: impl std::fmt::Display) -> Self {
+        self.message = format!("{what}: {}", self.message);
+        self
+    }
+
+    /// What is printed.
+    pub(crate) fn render(&self) -> String {
+        let mut out = format!("{} {}", self.prefix, self.message);
+        if let Some(u) = &self.usage {
+            out.push_str("\nUsage: ");
+            out.push_str(u);
+        }
+        if let Some(r) = &self.recommendation {
+            out.push('\n');
+            out.push_str(r);
+        }
+        out
     }
 }
 
 pub(crate) type Result<T, E = CliError> = std::result::Result<T, E>;
-
-const NOT_FOUND_HINT: &str = "not found: check the repository, tag or digest";
 
 /// `e` and its sources, each said once: a cause whose text an outer error already holds
 /// (transports often repeat their cause) is not repeated.
@@ -41,7 +91,64 @@ pub(crate) fn chain(e: &(dyn StdError + 'static)) -> String {
     out
 }
 
-/// What a person can do about an error somewhere in the chain, if this program knows.
+/// A registry's error answer as oras-go words it: its error codes (`manifest unknown:
+/// …`), or the request and status when the body had none.
+pub(crate) fn registry_message(e: &RegistryError) -> Option<String> {
+    let status = e.status()?;
+    if e.codes().is_empty() {
+        return Some(format!(
+            "{} {:?}: response status code {}: {}",
+            e.method().map_or("GET", http::Method::as_str),
+            e.url().unwrap_or_default(),
+            status.as_u16(),
+            status.canonical_reason().unwrap_or("error")
+        ));
+    }
+    let parts: Vec<String> = e
+        .codes()
+        .iter()
+        .map(|c| {
+            let code: String = c
+                .code
+                .chars()
+                .map(|ch| {
+                    if ch == '_' {
+                        ' '
+                    } else {
+                        ch.to_ascii_lowercase()
+                    }
+                })
+                .collect();
+            match (c.message.is_empty(), &c.detail) {
+                (true, _) => code,
+                (false, None | Some(serde_json::Value::Null)) => format!("{code}: {}", c.message),
+                (false, Some(d)) => format!("{code}: {}: {}", c.message, go_value(d)),
+            }
+        })
+        .collect();
+    Some(parts.join("; "))
+}
+
+/// A JSON value as Go's `%v` prints what `encoding/json` decoded it into.
+fn go_value(v: &serde_json::Value) -> String {
+    use serde_json::Value as J;
+    match v {
+        J::Null => "<nil>".into(),
+        J::Bool(b) => b.to_string(),
+        J::Number(n) => n.to_string(),
+        J::String(s) => s.clone(),
+        J::Array(a) => format!("[{}]", a.iter().map(go_value).collect::<Vec<_>>().join(" ")),
+        J::Object(o) => format!(
+            "map[{}]",
+            o.iter()
+                .map(|(k, v)| format!("{k}:{}", go_value(v)))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+    }
+}
+
+/// The advice this program has for an error somewhere in the chain, if any.
 fn advice(e: &(dyn StdError + 'static)) -> Option<String> {
     let mut at = Some(e);
     while let Some(e) = at {
@@ -49,23 +156,23 @@ fn advice(e: &(dyn StdError + 'static)) -> Option<String> {
             match auth {
                 AuthError::NoCredentials { host } => {
                     return Some(format!(
-                        "; run `oras login {host}` or pass a username and password"
+                        "Please run `oras login {host}`, or pass --username and --password"
                     ));
                 }
                 AuthError::CredentialsRejected { host, .. } => {
-                    return Some(format!("; check them, or run `oras login {host}` again"));
+                    return Some(format!(
+                        "Please check whether the registry credential for {host} is correct, or run `oras login {host}` again"
+                    ));
                 }
                 AuthError::TokenService {
                     status: 401 | 403, ..
-                } => {
-                    return Some(": run `oras login` again".into());
-                }
+                } => return Some("Please run `oras login` again".into()),
                 _ => {}
             }
         }
         if let Some(CredentialError::HelperMissing { .. }) = e.downcast_ref::<CredentialError>() {
             return Some(
-                ": install it, or remove it from `credsStore`/`credHelpers` there to keep credentials in the file"
+                "Please install it, or remove it from `credsStore`/`credHelpers` there to keep credentials in the file"
                     .into(),
             );
         }
@@ -74,37 +181,89 @@ fn advice(e: &(dyn StdError + 'static)) -> Option<String> {
     None
 }
 
-fn report(e: &(dyn StdError + 'static), not_found: bool) -> CliError {
+/// Whether the chain holds an authentication failure for want of credentials.
+fn no_credentials(e: &(dyn StdError + 'static)) -> bool {
+    let mut at = Some(e);
+    while let Some(e) = at {
+        if let Some(AuthError::NoCredentials { .. }) = e.downcast_ref::<AuthError>() {
+            return true;
+        }
+        at = e.source();
+    }
+    false
+}
+
+/// An error of a library, worded. `not_found` names what was not found, as oras-go
+/// names it (`localhost:5000/hello:v1: not found`).
+pub(crate) fn report(
+    e: &(dyn StdError + 'static),
+    registry: Option<&RegistryError>,
+    is_not_found: bool,
+    not_found: Option<&str>,
+) -> CliError {
+    // oras-go words a missing manifest or blob this way; other answers keep their codes.
+    let content = registry.is_none_or(|r| {
+        r.url()
+            .is_none_or(|u| u.contains("/manifests/") || u.contains("/blobs/"))
+    });
+    if is_not_found
+        && content
+        && let Some(name) = not_found
+    {
+        let err = CliError::new(format!("{name}: not found"));
+        return if registry.is_some() {
+            err.said_by_registry()
+        } else {
+            err
+        };
+    }
+    if let Some(r) = registry
+        && !no_credentials(e)
+        && let Some(text) = registry_message(r)
+    {
+        return CliError::new(text).said_by_registry();
+    }
     let mut text = chain(e);
-    if let Some(a) = advice(e) {
-        text.push_str(&a);
+    if no_credentials(e) {
+        text.push_str(": basic credential not found");
     }
-    if not_found {
-        text = format!("{NOT_FOUND_HINT} ({text})");
+    let err = CliError::new(text);
+    match advice(e) {
+        Some(a) => err.recommend(a),
+        None => err,
     }
-    CliError(text)
 }
 
 impl From<oras_artifact::Error> for CliError {
     fn from(e: oras_artifact::Error) -> Self {
-        report(&e, e.is_not_found())
+        let name = match e.cause() {
+            oras_artifact::Error::NotFound(what) => Some(what.clone()),
+            _ => None,
+        };
+        report(&e, e.registry(), e.is_not_found(), name.as_deref())
     }
 }
 
-impl From<oras_artifact::distribution::Error> for CliError {
-    fn from(e: oras_artifact::distribution::Error) -> Self {
-        report(&e, e.is_not_found())
+impl From<RegistryError> for CliError {
+    fn from(e: RegistryError) -> Self {
+        report(&e, Some(&e), false, None)
     }
 }
 
 impl From<CredentialError> for CliError {
     fn from(e: CredentialError) -> Self {
-        report(&e, false)
+        report(&e, None, false, None)
     }
 }
 
 impl From<oras_artifact::oci::ManifestRefError> for CliError {
     fn from(e: oras_artifact::oci::ManifestRefError) -> Self {
-        report(&e, false)
+        CliError::new(chain(&e))
+    }
+}
+
+impl From<std::io::Error> for CliError {
+    fn from(e: std::io::Error) -> Self {
+        CliError::new(e.to_string())
     }
 }

@@ -1,100 +1,124 @@
-//! `oras`: push and pull files to and from OCI registries and OCI image layouts, with the
-//! commands and flags of the Go `oras` CLI. One module per command in `cmd/`, each with its
-//! flags beside its handler; the flags every command shares are in `remote.rs`, what they
-//! print in `output.rs`.
+//! `oras`: push and pull files to and from OCI registries and OCI image layouts, a drop-in
+//! for the Go `oras` CLI v1.3: its commands, flags, output (status lines, text, JSON, Go
+//! templates), error text and exit status. One module per command in `cmd/`; the option
+//! groups several share in `option/`; what they print in `display/`.
 
 #![allow(
     rustdoc::broken_intra_doc_links,
-    reason = "doc comments are clap's help texts, where [OPTIONAL] parts use brackets"
+    rustdoc::invalid_html_tags,
+    reason = "doc comments are clap's help texts, written as the Go CLI's usage: [OPTIONAL] parts in brackets, <ARGUMENTS> in angles"
 )]
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::{Parser, Subcommand};
 
+mod args;
 mod cmd;
+mod display;
 mod error;
 mod log;
-mod output;
+mod option;
 mod progress;
-mod remote;
-
-use error::CliError;
 
 #[derive(Parser)]
 #[command(
     name = "oras",
     version,
-    about = "OCI Registry As Storage: push and pull files to and from OCI registries and layouts"
+    about = "OCI Registry As Storage: push and pull files to and from OCI registries and layouts",
+    subcommand_required = true,
+    arg_required_else_help = true
 )]
 pub(crate) struct Cli {
     #[command(subcommand)]
     command: Command,
-    /// Log what happens to stderr: each operation, and every request and response with
-    /// its headers (credentials redacted). `ORAS_LOG` (e.g. `oras_artifact=debug`)
+    /// Output debug logs (implies --no-tty): each operation, every request and response
+    /// with its headers (credentials redacted). `ORAS_LOG` (e.g. `oras_artifact=debug`)
     /// chooses what is logged instead
     #[arg(short = 'd', long, global = true)]
     debug: bool,
-    /// Plain progress lines even on a terminal
-    #[arg(long, global = true)]
-    no_tty: bool,
-    /// Output format
-    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
-    format: Format,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Format {
-    Text,
-    Json,
+    /// [Preview] disable progress bars (`--no-tty=false` draws them even when the output
+    /// goes to stdout)
+    #[arg(long, global = true, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    no_tty: Option<bool>,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Push files to a registry or an OCI layout
-    Push(cmd::push::Args),
-    /// Pull files from a registry or an OCI layout
+    /// Pull files from a registry or an OCI image layout
+    #[command(override_usage = cmd::pull::CMD.usage)]
     Pull(cmd::pull::Args),
-    /// Attach files to an existing artifact as a new referrer
-    Attach(cmd::attach::Args),
-    /// Show the artifacts that refer to an artifact
+    /// Push files to a registry or an OCI image layout
+    #[command(override_usage = cmd::push::CMD.usage)]
+    Push(cmd::push::Args),
+    /// Log in to a remote registry
+    #[command(override_usage = cmd::login::CMD.usage)]
+    Login(cmd::login::Args),
+    /// Log out from a remote registry
+    #[command(override_usage = cmd::logout::CMD.usage)]
+    Logout(cmd::logout::Args),
+    /// Show the oras version information
+    Version(cmd::version::Args),
+    /// [Preview] Discover referrers of a manifest in a registry or an OCI image layout
+    #[command(override_usage = cmd::discover::CMD.usage)]
     Discover(cmd::discover::Args),
-    /// Copy an artifact between registries and OCI layouts
-    #[command(alias = "cp")]
-    Copy(cmd::copy::Args),
-    /// Tag a manifest
-    Tag(cmd::tag::Args),
-    /// Show the digest a reference resolves to
+    /// [Preview] Resolves digest of the target artifact
+    #[command(alias = "digest")]
+    #[command(override_usage = cmd::resolve::CMD.usage)]
     Resolve(cmd::resolve::Args),
-    /// Manifest operations
-    #[command(subcommand)]
-    Manifest(cmd::manifest::Command),
+    /// Copy artifacts from one target to another
+    #[command(name = "cp", alias = "copy")]
+    #[command(override_usage = cmd::copy::CMD.usage)]
+    Copy(cmd::copy::Args),
+    /// Tag a manifest in a registry or an OCI image layout
+    #[command(override_usage = cmd::tag::CMD.usage)]
+    Tag(cmd::tag::Args),
+    /// Attach files to an existing artifact
+    #[command(override_usage = cmd::attach::CMD.usage)]
+    Attach(cmd::attach::Args),
+    /// [Experimental] Back up artifacts from a registry into an OCI image layout
+    #[command(override_usage = cmd::backup::CMD.usage)]
+    Backup(cmd::backup::Args),
+    /// [Experimental] Restore artifacts to a registry from an OCI image layout
+    #[command(override_usage = cmd::restore::CMD.usage)]
+    Restore(cmd::restore::Args),
     /// Blob operations
     #[command(subcommand)]
     Blob(cmd::blob::Command),
-    /// Repository operations
+    /// Manifest operations
     #[command(subcommand)]
+    Manifest(cmd::manifest::Command),
+    /// Repository operations
+    #[command(subcommand, alias = "repository")]
     Repo(cmd::repo::Command),
-    /// Log in to a registry
-    Login(cmd::login::Args),
-    /// Log out of a registry
-    Logout(cmd::logout::Args),
-    /// Show the version
-    Version,
-    /// Generate shell completions
+    /// Generate the autocompletion script for the specified shell
     Completion(cmd::completion::Args),
 }
 
 /// What every command knows of how it was started.
-pub(crate) struct Ctx {
-    /// Progress can be drawn in place (stderr is a terminal).
-    pub(crate) tty: bool,
-    /// `--format json`.
-    pub(crate) json: bool,
+pub(crate) struct Common {
+    debug: bool,
+    no_tty: Option<bool>,
+    stderr_tty: bool,
+}
+
+impl Common {
+    /// Whether progress is drawn on stderr: it is a terminal, and neither `--debug` nor
+    /// `--no-tty` say otherwise; when the command's output goes to stdout, only if
+    /// `--no-tty=false` insists (Go's rule).
+    pub(crate) fn tty(&self, to_stdout: bool) -> bool {
+        let enforced = self.no_tty == Some(false);
+        self.stderr_tty && !self.debug && self.no_tty != Some(true) && (!to_stdout || enforced)
+    }
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
     if let Err(e) = log::init(cli.debug) {
         eprintln!("Error: {e}");
         return ExitCode::FAILURE;
@@ -111,32 +135,103 @@ fn main() -> ExitCode {
     };
     match rt.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(CliError(message)) => {
-            eprintln!("Error: {}", message.lines().next().unwrap_or_default());
+        Err(e) => {
+            eprintln!("{}", e.render());
             ExitCode::FAILURE
         }
     }
 }
 
-async fn run(cli: Cli) -> error::Result<()> {
-    let ctx = Ctx {
-        tty: remote::is_tty(cli.no_tty),
-        json: cli.format == Format::Json,
+/// A command line clap refused, told as cobra tells it; help and version exit 0.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    let context = |kind| match e.get(kind) {
+        Some(ContextValue::String(s)) => s.clone(),
+        Some(ContextValue::Strings(v)) => v.join(", "),
+        _ => String::new(),
     };
+    let message = match e.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+        | ErrorKind::MissingSubcommand => {
+            // Help goes to stdout, as cobra prints it; a closed pipe ends it.
+            use std::io::Write;
+            let _ = write!(std::io::stdout().lock(), "{}", e.render());
+            return ExitCode::SUCCESS;
+        }
+        ErrorKind::UnknownArgument => {
+            let arg = context(ContextKind::InvalidArg);
+            let flag = arg.split(['=', ' ']).next().unwrap_or_default().to_owned();
+            match flag.strip_prefix('-') {
+                Some(short) if !short.starts_with('-') => {
+                    format!(
+                        "unknown shorthand flag: '{}' in {flag}",
+                        &short[..1.min(short.len())]
+                    )
+                }
+                _ => format!("unknown flag: {flag}"),
+            }
+        }
+        ErrorKind::InvalidSubcommand => format!(
+            "unknown command {:?} for \"oras\"\nRun 'oras --help' for usage.",
+            context(ContextKind::InvalidSubcommand)
+        ),
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => {
+            let arg = context(ContextKind::InvalidArg);
+            let flag = arg.split([' ', '=']).next().unwrap_or_default();
+            format!(
+                "invalid argument {:?} for {flag:?} flag",
+                context(ContextKind::InvalidValue)
+            )
+        }
+        ErrorKind::MissingRequiredArgument => {
+            let names: Vec<String> = match e.get(ContextKind::InvalidArg) {
+                Some(ContextValue::Strings(v)) => v.clone(),
+                Some(ContextValue::String(s)) => vec![s.clone()],
+                _ => Vec::new(),
+            };
+            let names: Vec<String> = names
+                .iter()
+                .map(|n| {
+                    let flag = n.trim_start_matches('-');
+                    format!("{:?}", flag.split([' ', '=']).next().unwrap_or(flag))
+                })
+                .collect();
+            format!("required flag(s) {} not set", names.join(", "))
+        }
+        _ => {
+            let text = e.render().to_string();
+            let first = text.lines().next().unwrap_or_default();
+            first.strip_prefix("error: ").unwrap_or(first).to_owned()
+        }
+    };
+    eprintln!("Error: {message}");
+    ExitCode::FAILURE
+}
+
+async fn run(cli: Cli) -> error::Result<()> {
+    let common = Common {
+        debug: cli.debug,
+        no_tty: cli.no_tty,
+        stderr_tty: std::io::stderr().is_terminal(),
+    };
+    let c = &common;
     match cli.command {
-        Command::Push(a) => cmd::push::run(&ctx, a).await,
-        Command::Pull(a) => cmd::pull::run(&ctx, a).await,
-        Command::Attach(a) => cmd::attach::run(&ctx, a).await,
-        Command::Discover(a) => cmd::discover::run(&ctx, a).await,
-        Command::Copy(a) => cmd::copy::run(&ctx, a).await,
-        Command::Tag(a) => cmd::tag::run(&ctx, a).await,
-        Command::Resolve(a) => cmd::resolve::run(&ctx, a).await,
-        Command::Manifest(m) => cmd::manifest::run(&ctx, m).await,
-        Command::Blob(b) => cmd::blob::run(&ctx, b).await,
-        Command::Repo(r) => cmd::repo::run(&ctx, r).await,
-        Command::Login(a) => cmd::login::run(a).await,
+        Command::Push(a) => cmd::push::run(c, a).await,
+        Command::Pull(a) => cmd::pull::run(c, a).await,
+        Command::Attach(a) => cmd::attach::run(c, a).await,
+        Command::Discover(a) => cmd::discover::run(c, a).await,
+        Command::Copy(a) => cmd::copy::run(c, a).await,
+        Command::Tag(a) => cmd::tag::run(c, a).await,
+        Command::Resolve(a) => cmd::resolve::run(c, a).await,
+        Command::Backup(a) => cmd::backup::run(c, a).await,
+        Command::Restore(a) => cmd::restore::run(c, a).await,
+        Command::Manifest(m) => cmd::manifest::run(c, m).await,
+        Command::Blob(b) => cmd::blob::run(c, b).await,
+        Command::Repo(r) => cmd::repo::run(c, r).await,
+        Command::Login(a) => cmd::login::run(c, a).await,
         Command::Logout(a) => cmd::logout::run(a),
-        Command::Version => cmd::version::run(&ctx),
+        Command::Version(a) => cmd::version::run(&a),
         Command::Completion(a) => cmd::completion::run(a),
     }
 }

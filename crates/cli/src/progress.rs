@@ -1,5 +1,5 @@
-//! Progress on stderr: bars with speed and ETA on a terminal, one line per finished blob
-//! otherwise.
+//! Progress on a terminal: a bar per piece of content with speed and ETA, drawn in place
+//! on stderr. (Off a terminal, status lines go to stdout instead: `display::status`.)
 
 use std::io::Write;
 use std::sync::Mutex;
@@ -25,8 +25,6 @@ struct State {
 
 /// Renders transfer events.
 pub(crate) struct Bars {
-    tty: bool,
-    quiet: bool,
     verb: &'static str,
     state: Mutex<State>,
 }
@@ -65,10 +63,8 @@ fn human(n: f64) -> String {
 
 impl Bars {
     /// `verb` is what finished means: "Uploaded", "Downloaded", "Copied".
-    pub(crate) fn new(tty: bool, quiet: bool, verb: &'static str) -> Self {
+    pub(crate) fn new(verb: &'static str) -> Self {
         Self {
-            tty,
-            quiet,
             verb,
             state: Mutex::new(State {
                 items: Vec::new(),
@@ -148,25 +144,19 @@ impl Bars {
             .find(|i| i.digest == key)
             .expect("inserted above");
         f(item);
-        let line = (item.status, item.name.clone());
-        if self.tty {
-            let force = matches!(line.0, "Exists" | "Mounted" | "Failed") || line.0 == self.verb;
-            self.draw(&mut s, force);
-        } else if !self.quiet && line.0 != "Waiting" && line.0 != "Working" {
-            eprintln!("{:<10} {}", line.0, line.1);
-        }
+        let status = item.status;
+        let force = matches!(status, "Exists" | "Mounted" | "Failed") || status == self.verb;
+        self.draw(&mut s, force);
     }
 
     /// Draws the final state.
     pub(crate) fn finish(&self) {
-        if self.tty {
-            let mut s = self
-                .state
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if !s.items.is_empty() {
-                self.draw(&mut s, true);
-            }
+        let mut s = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !s.items.is_empty() {
+            self.draw(&mut s, true);
         }
     }
 }
@@ -176,7 +166,7 @@ impl Observer for Bars {
         match event {
             Event::Queued(d) => self.update(d, |_| {}),
             Event::Started(d) => self.update(d, |i| i.status = "Working"),
-            Event::Bytes(d, n) if self.tty => self.update(d, |i| i.done = n),
+            Event::Bytes(d, n) => self.update(d, |i| i.done = n),
             Event::Skipped(d) => self.update(d, |i| {
                 i.status = "Exists";
                 i.done = i.size;

@@ -1,67 +1,134 @@
-//! `oras attach`: files as a new artifact that refers to another.
+//! `oras attach`: files (or only annotations) as a new artifact that refers to another,
+//! chosen by reference and, in an index, by `--platform`.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
-use oras_artifact::PushOptions;
+use oras_artifact::oci::media_type;
+use oras_artifact::oci::pack::PackVersion;
+use oras_artifact::{FileSpec, PushOptions};
 
-use crate::Ctx;
-use crate::cmd::push::unsafe_title_advice;
-use crate::error::Result;
-use crate::output::{file_specs, parse_annotations, report_pushed};
-use crate::progress::Bars;
-use crate::remote::{RemoteArgs, open};
+use crate::Common;
+use crate::args::{Cmd, exclusive, verbose};
+use crate::cmd::Status;
+use crate::cmd::push::{emit, unsafe_title_advice};
+use crate::display::status::PUSH;
+use crate::display::{Printer, model};
+use crate::error::{CliError, Result};
+use crate::option::packer::{self, PackerArgs};
+use crate::option::platform::PlatformArgs;
+use crate::option::{Format, FormatArgs, FormatType, Target, TargetArgs};
+
+pub(crate) const CMD: Cmd = Cmd {
+    path: "oras attach",
+    usage: "oras attach [flags] --artifact-type=<type> <name>{:<tag>|@<digest>} {<file>[:<layer_media_type>]|--annotation <key>=<value>} [...]",
+};
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
-    /// The subject: REGISTRY/REPOSITORY:TAG|@DIGEST
-    reference: String,
-    /// FILE[:MEDIA_TYPE]...
-    files: Vec<String>,
-    /// The artifact type (required)
-    #[arg(long)]
+    /// <name>{:<tag>|@<digest>} {<file>[:<layer_media_type>]} [...]
+    #[arg(value_name = "ARGS")]
+    args: Vec<String>,
+    /// Artifact type
+    #[arg(long, required = true)]
     artifact_type: String,
-    /// A manifest annotation, KEY=VALUE (repeatable)
-    #[arg(short = 'a', long = "annotation")]
-    annotations: Vec<String>,
-    /// Annotations file
-    #[arg(long)]
-    annotation_file: Option<PathBuf>,
-    /// Blobs uploaded at once
+    /// `path` of image config file, `FILE[:MEDIA_TYPE]`
+    #[arg(long, value_name = "PATH")]
+    config: Option<String>,
+    /// Concurrency level
     #[arg(long, default_value_t = 5)]
     concurrency: usize,
+    /// Attach to an arch-specific subject in the form of `os[/arch][/variant][:os_version]`
+    #[arg(long, value_name = "PLATFORM")]
+    platform: Option<String>,
+    /// Print status output for unnamed blobs (deprecated)
+    #[arg(short = 'v', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", hide = true)]
+    verbose: Option<bool>,
     #[command(flatten)]
-    remote: RemoteArgs,
+    packer: PackerArgs,
+    #[command(flatten)]
+    format: FormatArgs,
+    #[command(flatten)]
+    target: TargetArgs,
 }
 
-pub(crate) async fn run(ctx: &Ctx, a: Args) -> Result<()> {
-    let opened = open(&a.remote, &a.reference).await?;
-    let subject = opened.required("attach")?;
-    let files = file_specs(&a.files)?;
+pub(crate) async fn run(common: &Common, a: Args) -> Result<()> {
+    CMD.at_least(&a.args, 1, "the destination artifact for attaching.")?;
+    let file_refs = &a.args[1..];
+    let missing_subject = |e: CliError| {
+        if file_refs.is_empty() {
+            let advice = e.recommendation.clone().unwrap_or_default();
+            e.recommend(format!(
+                "Are you missing an artifact reference to attach to? {advice}"
+            ))
+        } else {
+            e
+        }
+    };
+    let target = Target::parse(&a.target, &a.args[0]).map_err(missing_subject)?;
+    let format = a
+        .format
+        .parse(&[FormatType::Text, FormatType::Json, FormatType::GoTemplate])?;
+    let annotations = a.packer.parse(file_refs)?;
+    exclusive(&[
+        ("config", a.config.is_some()),
+        ("platform", a.platform.is_some()),
+    ])?;
+    let subject_ref = target.manifest_ref(&CMD, true).map_err(missing_subject)?;
+    let platform = PlatformArgs {
+        platform: a.platform.clone(),
+    }
+    .parse()?;
+    if file_refs.is_empty() && annotations.manifest.is_empty() {
+        return Err(CliError::new("neither file nor annotation provided in the command")
+            .usage(CMD.usage)
+            .recommend("To attach to an existing artifact, please provide files via argument or annotations via flag \"--annotation\". Run \"oras attach -h\" for more options and examples"));
+    }
+    let printer = Arc::new(Printer::new(verbose(a.verbose)));
+    let store = target.open()?;
+    let subject = super::resolve::resolve(&target, store.as_ref(), &subject_ref, platform.as_ref())
+        .await
+        .map_err(|e| e.context(format!("failed to resolve {}", target.reference)))?;
+
     let mut o = PushOptions::default();
-    if let Some(f) = &a.annotation_file {
-        o.read_annotation_file(f)?;
+    let (files, file_annotations) = packer::files(file_refs, &annotations)?;
+    o.file_annotations = file_annotations;
+    o.annotations = annotations.manifest.clone();
+    o.config_annotations = annotations.config.clone();
+    if let Some(c) = &a.config {
+        let (path, mt) = packer::file_ref(c, media_type::ORAS_UNKNOWN_CONFIG)?;
+        o.config = Some(FileSpec::new(path).with_media_type(mt));
     }
-    o.annotations.extend(parse_annotations(&a.annotations)?);
+    o.version = PackVersion::V1_1;
+    o.artifact_type = Some(a.artifact_type.clone());
+    o.subject = Some(subject.clone());
     o.concurrency = a.concurrency;
-    let bars = Arc::new(Bars::new(ctx.tty, ctx.json, "Uploaded"));
-    o.observer = Some(bars.clone());
-    let pushed = oras_artifact::attach(
-        opened.target.as_ref(),
-        subject,
-        &files,
-        &a.artifact_type,
-        &o,
-    )
-    .await
-    .map_err(unsafe_title_advice)?;
-    bars.finish();
-    let manifest = oras_artifact::fetch_manifest(opened.target.as_ref(), &pushed.manifest).await?;
-    if ctx.json {
-        report_pushed(ctx, &opened, &pushed.manifest, &manifest, &[], "Attached");
-    } else {
-        println!("Attached to {} {}", opened.kind, opened.show(subject));
-        println!("Digest: {}", pushed.manifest.digest);
+    o.disable_path_validation = a.packer.disable_path_validation;
+    let status = Status::new(common, format.is_text(), &printer, PUSH, false);
+    o.observer = status.observer.clone();
+    if format.is_text() && !common.tty(false) && printer.verbose {
+        for f in &files {
+            printer.line(&format!(
+                "Preparing {}",
+                f.title.clone().unwrap_or_default()
+            ));
+        }
     }
-    Ok(())
+    let pushed = oras_artifact::push(store.as_ref(), &files, &o)
+        .await
+        .map_err(|e| unsafe_title_advice(&target, e))?;
+    status.finish();
+    let root = pushed.content.referrer_descriptor();
+    match &format {
+        Format::Text => {
+            let subject_shown = if target.raw.ends_with(&subject.digest.to_string()) {
+                target.display()
+            } else {
+                target.display_digest(&subject.digest)
+            };
+            printer.line(&format!("Attached to {subject_shown}"));
+            printer.line(&format!("Digest: {}", root.digest));
+        }
+        _ => emit(&printer, &format, &model::Desc::new(&target.path, &root))?,
+    }
+    a.packer.export(pushed.content.bytes())
 }

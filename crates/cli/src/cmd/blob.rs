@@ -1,119 +1,326 @@
-//! `oras blob`: fetch, push and delete single blobs.
+//! `oras blob`: fetch, push and delete single blobs, streamed in bounded memory whatever
+//! their size (files, stdin and stdout alike).
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
-use oras_artifact::oci::{Descriptor, Digest};
+use oras_artifact::oci::{Descriptor, Digest, media_type};
+use oras_artifact::{ReadOnlyTarget, fetch_to_file, fetch_to_writer, push_file, push_stream};
 
-use crate::Ctx;
-use crate::cmd::DeleteArgs;
+use crate::Common;
+use crate::args::{Cmd, verbose};
+use crate::cmd::{Status, confirm};
+use crate::display::status::{PULL, PUSH, Prompts};
+use crate::display::{Printer, json};
 use crate::error::{CliError, Result};
-use crate::output::{confirm, descriptor_json, print_json, write_output};
-use crate::remote::{Opened, RemoteArgs, open};
+use crate::option::{Target, TargetArgs};
+
+pub(crate) const FETCH: Cmd = Cmd {
+    path: "oras blob fetch",
+    usage: "oras blob fetch [flags] {--output <file> | --descriptor} <name>@<digest>",
+};
+pub(crate) const PUSH_CMD: Cmd = Cmd {
+    path: "oras blob push",
+    usage: "oras blob push [flags] <name>[@digest] <file>",
+};
+pub(crate) const DELETE: Cmd = Cmd {
+    path: "oras blob delete",
+    usage: "oras blob delete [flags] <name>@<digest>",
+};
 
 #[derive(clap::Subcommand)]
 pub(crate) enum Command {
-    /// Fetch a blob
-    Fetch {
-        /// REGISTRY/REPOSITORY@DIGEST
-        reference: String,
-        /// Write to this file ("-": stdout)
-        #[arg(short = 'o', long)]
-        output: PathBuf,
-        #[command(flatten)]
-        remote: RemoteArgs,
-    },
-    /// Push a file as a blob
-    Push {
-        /// REGISTRY/REPOSITORY
-        reference: String,
-        /// The file
-        file: PathBuf,
-        /// Its media type (for the printed descriptor)
-        #[arg(long, default_value = "application/octet-stream")]
-        media_type: String,
-        #[command(flatten)]
-        remote: RemoteArgs,
-    },
-    /// Delete a blob (REGISTRY/REPOSITORY@DIGEST)
+    /// Delete a blob from a remote registry
+    #[command(visible_aliases = ["remove", "rm"])]
+    #[command(override_usage = DELETE.usage)]
     Delete(DeleteArgs),
+    /// Fetch a blob from a registry or an OCI image layout
+    #[command(visible_alias = "get")]
+    #[command(override_usage = FETCH.usage)]
+    Fetch(FetchArgs),
+    /// Push a blob to a registry or an OCI image layout
+    #[command(override_usage = PUSH_CMD.usage)]
+    Push(PushArgs),
 }
 
-pub(crate) async fn run(ctx: &Ctx, b: Command) -> Result<()> {
-    match b {
-        Command::Fetch {
-            reference,
-            output,
-            remote,
-        } => {
-            let opened = open(&remote, &reference).await?;
-            let desc = descriptor(&opened).await?;
-            if output.as_os_str() == "-" {
-                let bytes = oras_artifact::fetch_blob(opened.target.as_ref(), &desc).await?;
-                return write_output(None, &bytes);
-            }
-            oras_artifact::fetch_to_file(opened.target.as_ref(), &desc, &output).await?;
-            if ctx.json {
-                print_json(&descriptor_json(&opened.show_digest(&desc.digest), &desc));
-            } else {
-                println!("Downloaded {}", output.display());
-            }
-            Ok(())
-        }
-        Command::Push {
-            reference,
-            file,
-            media_type,
-            remote,
-        } => {
-            let opened = open(&remote, &reference).await?;
-            let bytes = std::fs::read(&file)
-                .map_err(|e| CliError::new(format!("{}: {e}", file.display())))?;
-            let desc =
-                oras_artifact::push_blob(opened.target.as_ref(), &media_type, bytes.into()).await?;
-            if ctx.json {
-                print_json(&descriptor_json(&opened.show_digest(&desc.digest), &desc));
-            } else {
-                println!(
-                    "Pushed {} {}",
-                    opened.kind,
-                    opened.show_digest(&desc.digest)
-                );
-                println!("Digest: {}", desc.digest);
-            }
-            Ok(())
-        }
-        Command::Delete(a) => {
-            let opened = open(&a.remote, &a.reference).await?;
-            let desc = descriptor(&opened).await?;
-            confirm(&format!("the blob {}", desc.digest), a.force)?;
-            opened.target.delete(&desc).await?;
-            if ctx.json {
-                print_json(&descriptor_json(&opened.show_digest(&desc.digest), &desc));
-            } else {
-                println!(
-                    "Deleted {} {}",
-                    opened.kind,
-                    opened.show_digest(&desc.digest)
-                );
-            }
-            Ok(())
-        }
+#[derive(clap::Args)]
+pub(crate) struct FetchArgs {
+    /// <name>@<digest>
+    #[arg(value_name = "REFERENCE")]
+    args: Vec<String>,
+    /// Output file `path`, use - for stdout
+    #[arg(short = 'o', long, value_name = "PATH")]
+    output: Option<PathBuf>,
+    /// Output the descriptor
+    #[arg(long)]
+    descriptor: bool,
+    /// Prettify JSON objects printed to stdout
+    #[arg(long)]
+    pretty: bool,
+    /// (deprecated)
+    #[arg(short = 'v', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", hide = true)]
+    verbose: Option<bool>,
+    #[command(flatten)]
+    target: TargetArgs,
+}
+
+#[derive(clap::Args)]
+pub(crate) struct PushArgs {
+    /// <name>[@digest] <file>
+    #[arg(value_name = "ARGS")]
+    args: Vec<String>,
+    /// Provide the blob size
+    #[arg(long, default_value_t = -1, allow_negative_numbers = true)]
+    size: i64,
+    /// Specify the returned media type in the descriptor if --descriptor is used
+    #[arg(long, default_value = media_type::OCI_LAYER)]
+    media_type: String,
+    /// Output the descriptor
+    #[arg(long)]
+    descriptor: bool,
+    /// Prettify JSON objects printed to stdout
+    #[arg(long)]
+    pretty: bool,
+    /// Print status output for unnamed blobs (deprecated)
+    #[arg(short = 'v', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", hide = true)]
+    verbose: Option<bool>,
+    #[command(flatten)]
+    target: TargetArgs,
+}
+
+#[derive(clap::Args)]
+pub(crate) struct DeleteArgs {
+    /// <name>@<digest>
+    #[arg(value_name = "REFERENCE")]
+    args: Vec<String>,
+    /// Ignore nonexistent references, never prompt
+    #[arg(short = 'f', long)]
+    force: bool,
+    /// Output the descriptor
+    #[arg(long)]
+    descriptor: bool,
+    /// Prettify JSON objects printed to stdout
+    #[arg(long)]
+    pretty: bool,
+    /// (deprecated)
+    #[arg(short = 'v', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", hide = true)]
+    verbose: Option<bool>,
+    #[command(flatten)]
+    target: TargetArgs,
+}
+
+pub(crate) async fn run(common: &Common, c: Command) -> Result<()> {
+    match c {
+        Command::Fetch(a) => fetch(common, a).await,
+        Command::Push(a) => push(common, a).await,
+        Command::Delete(a) => delete(a).await,
     }
 }
 
-/// The blob the reference names by digest, with the size the target has for it.
-async fn descriptor(opened: &Opened) -> Result<Descriptor> {
-    let r = opened.reference.as_ref().ok_or_else(|| {
-        CliError::new(format!(
-            "a blob is named by digest: {}@sha256:...",
-            opened.name
-        ))
-    })?;
-    let digest = Digest::parse(r.as_str()).map_err(|e| CliError::new(e.to_string()))?;
-    let size = opened
-        .target
+/// The blob a digest reference names, with the size the target has for it; `None` when
+/// the target does not have it.
+async fn blob(
+    target: &Target,
+    store: &dyn ReadOnlyTarget,
+    cmd: &Cmd,
+) -> Result<(Descriptor, bool)> {
+    let reference = target.manifest_ref(cmd, false)?;
+    let Some(digest) = reference.digest().cloned() else {
+        return Err(CliError::new(format!(
+            "invalid digest {:?}: a blob is named by digest",
+            target.reference
+        )));
+    };
+    let size = store
         .blob_size(&digest)
-        .await?
-        .ok_or_else(|| CliError::new(format!("blob {digest} not found in {}", opened.name)))?;
-    Ok(Descriptor::new("application/octet-stream", digest, size))
+        .await
+        .map_err(|e| target.error(e))?;
+    Ok((
+        Descriptor::new("application/octet-stream", digest, size.unwrap_or(0)),
+        size.is_some(),
+    ))
+}
+
+/// A status observer for one blob.
+fn status(common: &Common, printer: &Arc<Printer>, prompts: Prompts, to_stdout: bool) -> Status {
+    Status::new(common, true, printer, prompts, to_stdout)
+}
+
+async fn fetch(common: &Common, a: FetchArgs) -> Result<()> {
+    let to_stdout = a.output.as_ref().is_some_and(|p| p.as_os_str() == "-");
+    if a.output.is_none() && !a.descriptor {
+        return Err(CliError::new(
+            "either `--output` or `--descriptor` must be provided",
+        ));
+    }
+    if to_stdout && a.descriptor {
+        return Err(CliError::new(
+            "`--output -` cannot be used with `--descriptor` at the same time",
+        ));
+    }
+    FETCH.exactly(&a.args, 1, "the target blob to fetch")?;
+    verbose(a.verbose);
+    let target = Target::parse(&a.target, &a.args[0])?;
+    let store = target.open_read_cached()?;
+    let (desc, found) = blob(&target, store.as_ref(), &FETCH).await?;
+    if !found {
+        return Err(target.not_found());
+    }
+    let printer = Arc::new(Printer::new(false));
+    // Bars only: the text output of a fetch is the blob (or its descriptor).
+    let bars = common
+        .tty(to_stdout)
+        .then(|| status(common, &printer, PULL, to_stdout));
+    let observer = bars.as_ref().and_then(|s| s.observer.clone());
+    match a.output.as_ref() {
+        Some(_) if to_stdout => {
+            let mut out = tokio::io::stdout();
+            fetch_to_writer(store.as_ref(), &desc, &mut out, observer)
+                .await
+                .map_err(|e| target.error(e))?;
+        }
+        Some(path) => {
+            if let Some(o) = &observer {
+                o.event(oras_artifact::progress::Event::Started(&desc));
+            }
+            fetch_to_file(store.as_ref(), &desc, path)
+                .await
+                .map_err(|e| target.error(e))?;
+            if let Some(o) = &observer {
+                o.event(oras_artifact::progress::Event::Finished(&desc));
+            }
+        }
+        None => {}
+    }
+    if let Some(s) = &bars {
+        s.finish();
+    }
+    if a.descriptor {
+        printer.raw(&json::output(json::compact(&desc).as_bytes(), a.pretty)?)?;
+    }
+    Ok(())
+}
+
+async fn push(common: &Common, a: PushArgs) -> Result<()> {
+    PUSH_CMD.exactly(
+        &a.args,
+        2,
+        "the destination to push to and the file to read blob content from",
+    )?;
+    let file = &a.args[1];
+    let from_stdin = file == "-";
+    if from_stdin {
+        a.target.remote.stdin_conflict()?;
+        if a.size < 0 {
+            return Err(CliError::new(
+                "`--size` must be provided if the blob is read from stdin",
+            ));
+        }
+    }
+    let target = Target::parse(&a.target, &a.args[0])?;
+    let digest = match target.reference.as_str() {
+        "" => None,
+        d => Some(Digest::parse(d).map_err(|e| CliError::new(format!("invalid digest {d}: {e}")))?),
+    };
+    let printer = Arc::new(Printer::new(verbose(a.verbose) && !a.descriptor));
+    let status = Status::new(common, !a.descriptor, &printer, PUSH, false);
+    let store = target.open()?;
+    let desc = if from_stdin {
+        let stdin = stdin_stream();
+        push_stream(
+            store.as_ref(),
+            &a.media_type,
+            a.size.unsigned_abs(),
+            digest,
+            stdin,
+            status.observer.clone(),
+        )
+        .await
+        .map_err(|e| target.error(e))?
+    } else {
+        let path = PathBuf::from(file);
+        let meta = std::fs::metadata(&path)
+            .map_err(|e| CliError::new(format!("failed to open {file}: {e}")))?;
+        if a.size >= 0 && a.size.unsigned_abs() != meta.len() {
+            return Err(CliError::new(format!(
+                "input size {} does not match the actual content size {}",
+                a.size,
+                meta.len()
+            )));
+        }
+        let desc = match digest {
+            Some(d) => Descriptor::new(&a.media_type, d, meta.len()),
+            None => oras_artifact::describe_file(&path, &a.media_type)
+                .await
+                .map_err(|e| target.error(e))?,
+        };
+        push_file(store.as_ref(), &desc, &path, status.observer.clone())
+            .await
+            .map_err(|e| target.error(e))?;
+        desc
+    };
+    status.finish();
+    if a.descriptor {
+        return Ok(printer.raw(&json::output(json::compact(&desc).as_bytes(), a.pretty)?)?);
+    }
+    printer.line(&format!("Pushed: {}", target.display()));
+    printer.line(&format!("Digest: {}", desc.digest));
+    Ok(())
+}
+
+/// Standard input as a stream of chunks.
+fn stdin_stream() -> oras_artifact::distribution::ByteStream {
+    use tokio::io::AsyncReadExt;
+    let state = (tokio::io::stdin(), vec![0u8; 1 << 20]);
+    Box::pin(futures_util::stream::unfold(
+        state,
+        |(mut stdin, mut buf)| async move {
+            match stdin.read(&mut buf).await {
+                Ok(0) => None,
+                Ok(n) => Some((Ok(bytes::Bytes::copy_from_slice(&buf[..n])), (stdin, buf))),
+                Err(e) => Some((Err(e.into()), (stdin, buf))),
+            }
+        },
+    ))
+}
+
+async fn delete(a: DeleteArgs) -> Result<()> {
+    DELETE.exactly(&a.args, 1, "the target blob to delete")?;
+    if a.descriptor && !a.force {
+        return Err(CliError::new(
+            "must apply --force to confirm the deletion if the descriptor is outputted",
+        ));
+    }
+    verbose(a.verbose);
+    let target = Target::parse(&a.target, &a.args[0])?;
+    let printer = Printer::new(true);
+    let store = target.open()?;
+    let (desc, found) = blob(&target, store.as_ref(), &DELETE).await?;
+    if !found {
+        if a.force && !a.descriptor {
+            printer.line(&format!("Missing {}", target.raw));
+            return Ok(());
+        }
+        return Err(CliError::new(format!(
+            "{}: the specified blob does not exist",
+            target.raw
+        )));
+    }
+    let prompt = format!(
+        "Are you sure you want to delete the blob {:?}?",
+        desc.digest.to_string()
+    );
+    if !confirm(&printer, &prompt, a.force)? {
+        return Ok(());
+    }
+    store.delete(&desc).await.map_err(|e| {
+        target
+            .error(e)
+            .context(format!("failed to delete {}", target.raw))
+    })?;
+    if a.descriptor {
+        return Ok(printer.raw(&json::output(json::compact(&desc).as_bytes(), a.pretty)?)?);
+    }
+    printer.line(&format!("Deleted {}", target.display()));
+    Ok(())
 }

@@ -1,4 +1,4 @@
-//! `oras completion SHELL`.
+//! `oras completion SHELL`: the completion script of a shell.
 
 use clap::CommandFactory;
 

@@ -1,110 +1,125 @@
-//! `oras copy` (`cp`): an artifact's graph between registries and layouts.
+//! `oras cp` (`copy`): an artifact's graph between registries and layouts, with its
+//! referrers when asked (`-r`), more tags after the destination (`…:t1,t2`).
 
 use std::sync::Arc;
 
-use oras_artifact::CopyOptions;
-use serde_json::json;
+use oras_artifact::oci::ManifestRef;
+use oras_artifact::{CopyOptions, Side};
 
-use crate::Ctx;
-use crate::cmd::pull::platform;
-use crate::error::Result;
-use crate::output::{descriptor_json, print_json};
-use crate::progress::Bars;
-use crate::remote::{FromArgs, ToArgs, open, split_layout, split_tags};
+use crate::Common;
+use crate::args::{Cmd, verbose};
+use crate::cmd::Status;
+use crate::display::Printer;
+use crate::display::status::COPY;
+use crate::error::{CliError, Result};
+use crate::option::platform::PlatformArgs;
+use crate::option::{FromArgs, Target, ToArgs};
+
+pub(crate) const CMD: Cmd = Cmd {
+    path: "oras cp",
+    usage: "oras cp [flags] <from>{:<tag>|@<digest>} <to>[:<tag>[,<tag>][...]]",
+};
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
-    /// Source: REGISTRY/REPOSITORY:TAG|@DIGEST
-    from: String,
-    /// Destination: REGISTRY/REPOSITORY[:TAG[,TAG...]]
-    to: String,
-    /// Also copy the referrers, recursively
+    /// <from>{:<tag>|@<digest>} <to>[:<tag>[,<tag>][...]]
+    #[arg(value_name = "ARGS")]
+    args: Vec<String>,
+    /// [Preview] recursively copy the artifact and its referrer artifacts
     #[arg(short = 'r', long)]
     recursive: bool,
-    /// For an index: copy only this platform
+    /// Force a deep traversal of the destination graph before tagging the root; useful
+    /// when the destination is partially populated (e.g. by a registry cache)
     #[arg(long)]
-    platform: Option<String>,
-    /// Blobs copied at once
+    force: bool,
+    /// Concurrency level
     #[arg(long, default_value_t = 3)]
     concurrency: usize,
-    /// Add a request header, `name: value` (repeatable)
-    #[arg(short = 'H', long = "header")]
+    /// Base DNS rules formatted in `host:port:address[:address_port]` for --from-resolve
+    /// and --to-resolve
+    #[arg(long, value_name = "RULE")]
+    resolve: Vec<String>,
+    /// Add a request header to both sides, `name: value` (repeatable)
+    #[arg(short = 'H', long = "header", value_name = "HEADER")]
     headers: Vec<String>,
+    /// Print status output for unnamed blobs (deprecated)
+    #[arg(short = 'v', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", hide = true)]
+    verbose: Option<bool>,
     #[command(flatten)]
-    from_args: FromArgs,
+    platform: PlatformArgs,
     #[command(flatten)]
-    to_args: ToArgs,
+    from: FromArgs,
+    #[command(flatten)]
+    to: ToArgs,
 }
 
-pub(crate) async fn run(ctx: &Ctx, a: Args) -> Result<()> {
-    let from = open(&a.from_args.remote(&a.headers), &a.from).await?;
-    let src_ref = from.required("copy")?;
-    let to_remote = a.to_args.remote(&a.headers);
-    let (to_base, mut tags) = if to_remote.oci_layout {
-        let (dir, tag) = split_layout(&a.to);
-        (
-            dir,
-            tag.map(|t| t.split(',').map(str::to_owned).collect())
-                .unwrap_or_default(),
-        )
-    } else {
-        split_tags(&a.to)
-    };
-    if tags.is_empty()
-        && let Some(t) = src_ref.tag()
-    {
-        tags.push(t.to_owned());
-    }
-    let to_reference = if to_remote.oci_layout {
-        to_base
-    } else {
-        match tags.first() {
-            Some(t) => format!(
-                "{}:{t}",
-                to_base
-                    .rsplit_once(':')
-                    .filter(|(_, x)| !x.contains('/'))
-                    .map_or(to_base.as_str(), |(n, _)| n)
-            ),
-            None => to_base,
-        }
-    };
-    let to = open(&to_remote, &to_reference).await?;
+pub(crate) async fn run(common: &Common, a: Args) -> Result<()> {
+    CMD.exactly(&a.args, 2, "the source and destination for copying")?;
+    let mut to_refs = a.args[1].split(',');
+    let to_raw = to_refs.next().unwrap_or_default().to_owned();
+    let extra: Vec<String> = to_refs.map(str::to_owned).collect();
+    let mut from = Target::parse(&a.from.target(&a.resolve, &a.headers), &a.args[0])?;
+    let to = Target::parse(&a.to.target(&a.resolve, &a.headers), &to_raw)?;
+    let platform = a.platform.parse()?;
+    let printer = Arc::new(Printer::new(verbose(a.verbose)));
+    let src = from.open_read()?;
+    let src_ref = from.manifest_ref(&CMD, true)?;
+    let dst = to.open()?;
+    let dst_ref = to.optional_ref()?;
+    let status = Status::new(common, true, &printer, COPY, false);
     let mut o = CopyOptions::default();
     o.concurrency = a.concurrency;
-    o.platform = platform(a.platform.as_deref())?;
+    o.platform = platform;
+    o.deep = a.force;
     if a.recursive {
-        o.referrers_depth = 10;
+        o.referrers_depth = usize::MAX;
     }
-    let bars = Arc::new(Bars::new(ctx.tty, ctx.json, "Copied"));
-    o.observer = Some(bars.clone());
-    let root = oras_artifact::copy(
-        from.target.as_ref(),
-        src_ref,
-        to.target.as_ref(),
-        tags.first().map(String::as_str),
-        &o,
-    )
-    .await?;
-    for t in tags.iter().skip(1) {
-        to.target.tag(&root, t).await?;
+    o.observer = status.observer.clone();
+    let tag = dst_ref.as_ref().and_then(ManifestRef::tag);
+    let root = oras_artifact::copy(src.as_ref(), &src_ref, dst.as_ref(), tag, &o)
+        .await
+        .map_err(|e| copy_error(&from, &to, e))?;
+    if let Some(d) = dst_ref.as_ref().and_then(ManifestRef::digest)
+        && *d != root.digest
+    {
+        return Err(CliError::new(format!(
+            "the destination digest {d} is not the digest of the copied manifest {}",
+            root.digest
+        )));
     }
-    bars.finish();
-    if ctx.json {
-        let mut v = descriptor_json(&to.show_digest(&root.digest), &root);
-        v["referenceAsTags"] = json!(tags.iter().map(|t| to.show_tag(t)).collect::<Vec<_>>());
-        print_json(&v);
-    } else {
-        let dst = tags
-            .first()
-            .map_or_else(|| to.show_digest(&root.digest), |t| to.show_tag(t));
-        println!(
-            "Copied {} {} => {} {dst}",
-            from.kind,
-            from.show(src_ref),
-            to.kind
-        );
-        println!("Digest: {}", root.digest);
+    for t in &extra {
+        dst.tag(&root, t).await.map_err(|e| to.error(e))?;
     }
+    status.finish();
+    if src_ref.digest().is_some_and(|d| *d != root.digest) {
+        from.raw = format!("{}@{}", from.path, root.digest);
+    }
+    printer.line(&format!("Copied {} => {}", from.display(), to.display()));
+    for t in &extra {
+        printer.line(&format!("Tagged {t}"));
+    }
+    printer.line(&format!("Digest: {}", root.digest));
     Ok(())
+}
+
+/// A failed copy, prefixed with the side that failed as Go prefixes it: `Error from
+/// source registry for "localhost:5000/repo:v1":`.
+pub(crate) fn copy_error(from: &Target, to: &Target, e: oras_artifact::Error) -> CliError {
+    let (side, cause) = match e {
+        oras_artifact::Error::Copy { side, source, .. } => (Some(side), *source),
+        other => (None, other),
+    };
+    let target = match side {
+        Some(Side::Destination) => to,
+        _ => from,
+    };
+    let mut err = target.error(cause);
+    if let Some(side) = side {
+        err.prefix = format!(
+            "Error from {side} {} for {:?}:",
+            target.kind_name(),
+            target.raw
+        );
+    }
+    err
 }

@@ -1,41 +1,103 @@
-//! `oras login`: credentials checked against the registry, then stored.
+//! `oras login`: credentials checked against the registry, then stored. What the flags do
+//! not give is asked for: on a terminal without echoing the secret, from stdin otherwise
+//! (one line each), as the Go CLI does.
 
+use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 
 use oras_artifact::auth::store::DockerConfig;
+use oras_artifact::auth::{Credential, Secret};
 
+use crate::Common;
+use crate::args::{Cmd, verbose};
+use crate::display::Printer;
 use crate::error::{CliError, Result};
-use crate::remote::{self, RemoteArgs};
+use crate::option::RemoteArgs;
+
+pub(crate) const CMD: Cmd = Cmd {
+    path: "oras login",
+    usage: "oras login [flags] <registry>",
+};
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
-    /// REGISTRY
-    registry: String,
+    /// <registry>
+    #[arg(value_name = "REGISTRY")]
+    args: Vec<String>,
+    /// (deprecated)
+    #[arg(short = 'v', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", hide = true)]
+    verbose: Option<bool>,
     #[command(flatten)]
     remote: RemoteArgs,
 }
 
-/// The credentials file: the one given, else Docker's `config.json`.
-pub(crate) fn config_path(explicit: Option<PathBuf>) -> Result<PathBuf> {
-    explicit.or_else(DockerConfig::default_path).ok_or_else(|| {
-        CliError::new(
-            "cannot find the credentials file: set DOCKER_CONFIG or HOME, or pass --registry-config",
-        )
-    })
+/// The credentials file written: the first given, else Docker's `config.json`.
+pub(crate) fn config_path(given: &[PathBuf]) -> Result<PathBuf> {
+    given
+        .first()
+        .cloned()
+        .or_else(DockerConfig::default_path)
+        .ok_or_else(|| {
+            CliError::new(
+                "cannot find the credentials file: set DOCKER_CONFIG or HOME, or pass --registry-config",
+            )
+        })
 }
 
-pub(crate) async fn run(a: Args) -> Result<()> {
-    let cred = remote::explicit_credential(&a.remote)?.ok_or_else(|| {
-        CliError::new(
-            "login needs credentials: --username and --password (or --password-stdin), or --identity-token",
-        )
-    })?;
-    // Check them against the registry before storing them.
-    let client = remote::client_with(&a.remote, &a.registry, Some(cred.clone()), false)?;
-    client.registry(&a.registry).ping().await?;
-    let path = config_path(a.remote.registry_config.clone())?;
+/// Prints `prompt` and reads a line: without echo when `silent` and stdin is a terminal.
+fn read_line(printer: &Printer, prompt: &str, silent: bool) -> Result<String> {
+    printer.raw(prompt.as_bytes())?;
+    if silent && std::io::stdin().is_terminal() {
+        let line = rpassword::read_password()?;
+        printer.line("");
+        return Ok(line);
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+pub(crate) async fn run(_common: &Common, a: Args) -> Result<()> {
+    CMD.exactly(&a.args, 1, "the registry to log in to")?;
+    verbose(a.verbose);
+    let mut remote = a.remote.clone();
+    remote.check("")?;
+    let host = a.args[0].clone();
+    let printer = Printer::new(true);
+    if remote.password.is_none() && remote.identity_token.is_none() {
+        if remote.username.as_deref().unwrap_or_default().is_empty() {
+            let user = read_line(&printer, "Username: ", false)?;
+            remote.username = Some(user.trim().to_owned());
+        }
+        if remote.username.as_deref().unwrap_or_default().is_empty() {
+            let token = read_line(&printer, "Token: ", true)?;
+            if token.is_empty() {
+                return Err(CliError::new("token required"));
+            }
+            remote.identity_token = Some(token);
+        } else {
+            let password = read_line(&printer, "Password: ", true)?;
+            if password.is_empty() {
+                return Err(CliError::new("password required"));
+            }
+            remote.password = Some(password);
+        }
+    }
+    let credential = remote
+        .credential()
+        .or_else(|| {
+            remote
+                .identity_token
+                .clone()
+                .map(|t| Credential::IdentityToken(Secret::new(t)))
+        })
+        .ok_or_else(|| CliError::new("password required"))?;
+    // Checked against the registry before it is stored.
+    let client = remote.client_with(&host, Some(credential.clone()), false)?;
+    client.registry(&host).ping().await?;
+    let path = config_path(&remote.registry_config)?;
     let mut config = DockerConfig::load(&path)?;
-    config.store(&a.registry, &cred)?;
-    println!("Login Succeeded");
+    config.store(&host, &credential)?;
+    printer.line("Login Succeeded");
     Ok(())
 }

@@ -1,25 +1,32 @@
-//! `oras logout`: stored credentials removed.
+//! `oras logout`: stored credentials removed; silent on success, as the Go CLI.
 
 use std::path::PathBuf;
 
 use oras_artifact::auth::store::DockerConfig;
 
+use crate::args::Cmd;
 use crate::cmd::login::config_path;
 use crate::error::Result;
 
+pub(crate) const CMD: Cmd = Cmd {
+    path: "oras logout",
+    usage: "oras logout [flags] <registry>",
+};
+
 #[derive(clap::Args)]
 pub(crate) struct Args {
-    /// REGISTRY
-    registry: String,
-    /// Path of the credentials file (default: Docker's config.json)
+    /// <registry>
+    #[arg(value_name = "REGISTRY")]
+    args: Vec<String>,
+    /// Auth config path (repeatable; the first is written)
     #[arg(long, value_name = "PATH")]
-    registry_config: Option<PathBuf>,
+    registry_config: Vec<PathBuf>,
 }
 
 pub(crate) fn run(a: Args) -> Result<()> {
-    let path = config_path(a.registry_config)?;
+    CMD.exactly(&a.args, 1, "the registry you want to log out")?;
+    let path = config_path(&a.registry_config)?;
     let mut config = DockerConfig::load(&path)?;
-    config.erase(&a.registry)?;
-    println!("Removed login credentials for {}", a.registry);
+    config.erase(&a.args[0])?;
     Ok(())
 }

@@ -1,7 +1,9 @@
 //! One module per command, as the Go CLI has `cmd/oras/root/<command>.go`: its flags as a
-//! clap `Args` struct, and `run`.
+//! clap `Args` struct (positional arguments as a list, counted as Go counts them), and
+//! `run`.
 
 pub(crate) mod attach;
+pub(crate) mod backup;
 pub(crate) mod blob;
 pub(crate) mod completion;
 pub(crate) mod copy;
@@ -13,19 +15,78 @@ pub(crate) mod pull;
 pub(crate) mod push;
 pub(crate) mod repo;
 pub(crate) mod resolve;
+pub(crate) mod restore;
 pub(crate) mod tag;
 pub(crate) mod version;
 
-use crate::remote::RemoteArgs;
+use std::sync::Arc;
 
-/// What `manifest delete` and `blob delete` take.
-#[derive(clap::Args)]
-pub(crate) struct DeleteArgs {
-    /// REGISTRY/REPOSITORY:TAG|@DIGEST
-    pub(crate) reference: String,
-    /// Do not ask for confirmation
-    #[arg(short = 'f', long)]
-    pub(crate) force: bool,
-    #[command(flatten)]
-    pub(crate) remote: RemoteArgs,
+use oras_artifact::progress::Observer;
+
+use crate::Common;
+use crate::display::Printer;
+use crate::display::status::{Prompts, TextStatus};
+use crate::error::Result;
+use crate::progress::Bars;
+
+/// How a command shows content moving: bars on a terminal, status lines on stdout for
+/// text output, nothing otherwise.
+pub(crate) struct Status {
+    pub(crate) observer: Option<Arc<dyn Observer>>,
+    bars: Option<Arc<Bars>>,
+}
+
+impl Status {
+    /// `text`: the output is text (status lines are part of it). `to_stdout`: the
+    /// command writes content to stdout, so no bars unless insisted on.
+    pub(crate) fn new(
+        common: &Common,
+        text: bool,
+        printer: &Arc<Printer>,
+        prompts: Prompts,
+        to_stdout: bool,
+    ) -> Self {
+        if common.tty(to_stdout) {
+            let bars = Arc::new(Bars::new(prompts.done.trim_end()));
+            return Self {
+                observer: Some(bars.clone()),
+                bars: Some(bars),
+            };
+        }
+        let observer: Option<Arc<dyn Observer>> =
+            text.then(|| Arc::new(TextStatus::new(printer.clone(), prompts)) as Arc<dyn Observer>);
+        Self {
+            observer,
+            bars: None,
+        }
+    }
+
+    /// Draws the bars' last state.
+    pub(crate) fn finish(&self) {
+        if let Some(b) = &self.bars {
+            b.finish();
+        }
+    }
+}
+
+/// Asks on stdout and reads the answer from stdin, as Go does (`[y/N]`); `false` after
+/// saying the operation is cancelled.
+pub(crate) fn confirm(printer: &Printer, prompt: &str, force: bool) -> Result<bool> {
+    if force {
+        return Ok(true);
+    }
+    printer.raw(format!("{prompt} [y/N] ").as_bytes())?;
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    if matches!(
+        answer
+            .trim_end_matches(['\r', '\n'])
+            .to_lowercase()
+            .as_str(),
+        "y" | "yes"
+    ) {
+        return Ok(true);
+    }
+    printer.line("Operation cancelled.");
+    Ok(false)
 }

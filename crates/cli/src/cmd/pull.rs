@@ -1,100 +1,141 @@
-//! `oras pull`: an artifact's files written to a directory, all or nothing.
+//! `oras pull`: an artifact's titled files written to a directory, all or nothing, with
+//! the Go CLI's status lines and summary.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use oras_artifact::PullOptions;
-use oras_artifact::oci::Platform;
-use serde_json::{Value, json};
+use oras_artifact::oci::annotations;
 
-use crate::Ctx;
-use crate::error::{CliError, Result};
-use crate::output::{descriptor_json, print_json};
-use crate::progress::Bars;
-use crate::remote::{RemoteArgs, open};
+use crate::Common;
+use crate::args::{Cmd, verbose};
+use crate::cmd::Status;
+use crate::cmd::push::emit;
+use crate::display::status::PULL;
+use crate::display::{Printer, model};
+use crate::error::Result;
+use crate::option::packer::file_ref;
+use crate::option::platform::PlatformArgs;
+use crate::option::{Format, FormatArgs, FormatType, Target, TargetArgs};
+
+pub(crate) const CMD: Cmd = Cmd {
+    path: "oras pull",
+    usage: "oras pull [flags] <name>{:<tag>|@<digest>}",
+};
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
-    /// REGISTRY/REPOSITORY[:TAG|@DIGEST] (or DIR[:TAG|@DIGEST] with --oci-layout)
-    reference: String,
+    /// <name>{:<tag>|@<digest>}
+    #[arg(value_name = "REFERENCE")]
+    args: Vec<String>,
+    /// Do not replace existing files when pulling, treat them as errors
+    #[arg(short = 'k', long)]
+    keep_old_files: bool,
+    /// Allow storing files out of the output directory
+    #[arg(short = 'T', long)]
+    allow_path_traversal: bool,
+    /// Recursively pull the subject of artifacts
+    #[arg(long)]
+    include_subject: bool,
     /// Output directory
     #[arg(short = 'o', long, default_value = ".")]
     output: PathBuf,
-    /// For an index: OS/ARCH[/VARIANT][:OS_VERSION]
-    #[arg(long)]
-    platform: Option<String>,
-    /// Also pull the subject's files, recursively
-    #[arg(long)]
-    include_subject: bool,
-    /// Do not replace existing files; treat them as errors
-    #[arg(short = 'k', long)]
-    keep_old_files: bool,
-    /// Allow file names that leave the output directory
-    #[arg(long)]
-    allow_path_traversal: bool,
-    /// Layers downloaded at once
+    /// Output manifest config file, `PATH[:MEDIA_TYPE]`
+    #[arg(long, value_name = "PATH")]
+    config: Option<String>,
+    /// Concurrency level
     #[arg(long, default_value_t = 3)]
     concurrency: usize,
     /// Only layers of this media type (repeatable)
-    #[arg(long = "media-type")]
+    #[arg(long = "media-type", value_name = "TYPE")]
     media_types: Vec<String>,
+    /// Print status output for unnamed blobs (deprecated)
+    #[arg(short = 'v', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", hide = true)]
+    verbose: Option<bool>,
     #[command(flatten)]
-    remote: RemoteArgs,
+    platform: PlatformArgs,
+    #[command(flatten)]
+    format: FormatArgs,
+    #[command(flatten)]
+    target: TargetArgs,
 }
 
-/// `--platform`, parsed.
-pub(crate) fn platform(arg: Option<&str>) -> Result<Option<Platform>> {
-    arg.map(str::parse::<Platform>)
-        .transpose()
-        .map_err(|e| CliError::new(e.to_string()))
-}
-
-pub(crate) async fn run(ctx: &Ctx, a: Args) -> Result<()> {
-    let opened = open(&a.remote, &a.reference).await?;
-    let reference = opened.required("pull")?;
+pub(crate) async fn run(common: &Common, a: Args) -> Result<()> {
+    CMD.exactly(&a.args, 1, "the artifact reference you want to pull")?;
+    let target = Target::parse(&a.target, &a.args[0])?;
+    let format = a
+        .format
+        .parse(&[FormatType::Text, FormatType::Json, FormatType::GoTemplate])?;
+    let platform = a.platform.parse()?;
+    let printer = Arc::new(Printer::new(verbose(a.verbose)));
+    let store = target.open_read_cached()?;
+    let reference = target.manifest_ref(&CMD, true)?;
     let mut o = PullOptions::default();
-    o.platform = platform(a.platform.as_deref())?;
+    o.platform = platform;
     o.include_subject = a.include_subject;
     o.keep_old_files = a.keep_old_files;
     o.allow_path_traversal = a.allow_path_traversal;
     o.concurrency = a.concurrency;
     o.media_types = a.media_types.clone();
-    let bars = Arc::new(Bars::new(ctx.tty, ctx.json, "Downloaded"));
-    o.observer = Some(bars.clone());
-    let pulled = oras_artifact::pull(opened.target.as_ref(), reference, &a.output, &o)
+    if let Some(c) = &a.config {
+        let (path, media_type) = file_ref(c, "")?;
+        o.config_title = Some(path);
+        o.config_media_type = Some(media_type).filter(|t| !t.is_empty());
+    }
+    let status = Status::new(common, format.is_text(), &printer, PULL, false);
+    o.observer = status.observer.clone();
+    let pulled = oras_artifact::pull(store.as_ref(), &reference, &a.output, &o)
         .await
         .map_err(|e| {
-            let unsafe_title = matches!(e, oras_artifact::Error::Unsafe { .. });
-            let e = CliError::from(e);
-            if unsafe_title {
-                e.advise(" (use --allow-path-traversal to pull it anyway)")
+            let traversal = matches!(e, oras_artifact::Error::Unsafe { .. });
+            let e = target.error(e);
+            if traversal {
+                e.recommend("Pulling files outside of working directory is insecure and blocked by default. If you trust the content producer, use --allow-path-traversal to bypass this check.")
             } else {
                 e
             }
         })?;
-    bars.finish();
-    if ctx.json {
-        let files: Vec<Value> = pulled
-            .files
-            .iter()
-            .map(|f| {
-                let mut v =
-                    descriptor_json(&opened.show_digest(&f.descriptor.digest), &f.descriptor);
-                v["path"] = json!(std::path::absolute(&f.path).unwrap_or_else(|_| f.path.clone()));
-                v
-            })
-            .collect();
-        print_json(
-            &json!({"reference": opened.show_digest(&pulled.manifest.digest), "files": files}),
-        );
-    } else {
-        if pulled.files.is_empty() {
-            println!(
-                "Skipped pulling layers without file name in \"org.opencontainers.image.title\""
-            );
+    status.finish();
+    match &format {
+        Format::Text => {
+            if pulled.skipped.is_empty() {
+                printer.line(&format!("Pulled {}", target.display()));
+                printer.line(&format!("Digest: {}", pulled.manifest.digest));
+            } else {
+                printer.line(&format!(
+                    "Skipped pulling layers without file name in {:?}",
+                    annotations::TITLE
+                ));
+                printer.line(&format!(
+                    "Use 'oras copy {} --to-oci-layout <layout-dir>' to pull all layers.",
+                    target.raw
+                ));
+            }
         }
-        println!("Pulled {} {}", opened.kind, opened.show(reference));
-        println!("Digest: {}", pulled.manifest.digest);
+        _ => {
+            let files: Vec<model::File> = pulled
+                .files
+                .iter()
+                .map(|f| {
+                    let mut path = std::path::absolute(&f.path)
+                        .unwrap_or_else(|_| f.path.clone())
+                        .display()
+                        .to_string();
+                    if f.descriptor.annotation(annotations::ORAS_CONTENT_UNPACK) == Some("true") {
+                        path.push('/');
+                    }
+                    model::File {
+                        path,
+                        desc: model::Desc::new(&target.path, &f.descriptor),
+                    }
+                })
+                .collect();
+            let m = model::Pull {
+                reference: format!("{}@{}", target.path, pulled.manifest.digest),
+                files: (!files.is_empty()).then_some(files),
+            };
+            emit(&printer, &format, &m)?;
+        }
     }
     Ok(())
 }

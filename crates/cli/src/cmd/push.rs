@@ -1,113 +1,218 @@
-//! `oras push`: files and directories as an artifact.
+//! `oras push`: files and directories as an artifact, the Go CLI's way: `NAME[:TAG[,TAG…]]`
+//! (no tag pushes by digest), `FILE[:TYPE]`, the image-spec rules it picks, its status
+//! lines and summary.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use oras_artifact::oci::media_type;
 use oras_artifact::oci::pack::PackVersion;
 use oras_artifact::{FileSpec, PushOptions};
 
-use crate::Ctx;
+use crate::Common;
+use crate::args::{Cmd, exclusive, verbose};
+use crate::cmd::Status;
+use crate::display::status::PUSH;
+use crate::display::{Printer, json, model, template};
 use crate::error::{CliError, Result};
-use crate::output::{file_specs, parse_annotations, report_pushed};
-use crate::progress::Bars;
-use crate::remote::{RemoteArgs, open, split_layout, split_tags};
+use crate::option::packer::{self, PackerArgs};
+use crate::option::platform;
+use crate::option::{Format, FormatArgs, FormatType, Target, TargetArgs};
+
+pub(crate) const CMD: Cmd = Cmd {
+    path: "oras push",
+    usage: "oras push [flags] <name>[:<tag>[,<tag>][...]] <file>[:<type>] [...]",
+};
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
-    /// REGISTRY/REPOSITORY[:TAG[,TAG...]] (or DIR[:TAG,...] with --oci-layout)
-    reference: String,
-    /// FILE[:MEDIA_TYPE] or DIRECTORY...
-    files: Vec<String>,
-    /// The artifact type
+    /// <name>[:<tag>[,<tag>][...]] <file>[:<type>] [...]
+    #[arg(value_name = "ARGS")]
+    args: Vec<String>,
+    /// `path` of image config file, `FILE[:MEDIA_TYPE]`
+    #[arg(long, value_name = "PATH")]
+    config: Option<String>,
+    /// Artifact type
     #[arg(long)]
     artifact_type: Option<String>,
-    /// A config file, FILE[:MEDIA_TYPE]
+    /// [Experimental] set artifact platform in the form of `os[/arch][/variant][:os_version]`
+    #[arg(long, value_name = "PLATFORM")]
+    artifact_platform: Option<String>,
+    /// [Preview] specify manifest type for building artifact. Options: v1.1, v1.0 (default
+    /// v1.1, overridden to v1.0 if --config is used without --artifact-type)
+    #[arg(long, value_name = "SPEC")]
+    image_spec: Option<String>,
+    /// Force a deep traversal of the destination before tagging (every blob is checked
+    /// here anyway)
     #[arg(long)]
-    config: Option<String>,
-    /// A manifest annotation, KEY=VALUE (repeatable)
-    #[arg(short = 'a', long = "annotation")]
-    annotations: Vec<String>,
-    /// Annotations file ({"$manifest": {...}, "$config": {...}, "FILE": {...}})
-    #[arg(long)]
-    annotation_file: Option<PathBuf>,
-    /// Image spec rules to pack the manifest by
-    #[arg(long, value_parser = ["v1.0", "v1.1"], default_value = "v1.1")]
-    image_spec: String,
-    /// Also write the manifest to this file
-    #[arg(long)]
-    export_manifest: Option<PathBuf>,
-    /// Allow absolute paths and `..` in file names
-    #[arg(long)]
-    disable_path_validation: bool,
-    /// Blobs uploaded at once
+    force: bool,
+    /// Concurrency level
     #[arg(long, default_value_t = 5)]
     concurrency: usize,
+    /// Print status output for unnamed blobs (deprecated)
+    #[arg(short = 'v', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", hide = true)]
+    verbose: Option<bool>,
     #[command(flatten)]
-    remote: RemoteArgs,
+    packer: PackerArgs,
+    #[command(flatten)]
+    format: FormatArgs,
+    #[command(flatten)]
+    target: TargetArgs,
 }
 
-pub(crate) async fn run(ctx: &Ctx, a: Args) -> Result<()> {
-    let (base, mut tags) = if a.remote.oci_layout {
-        let (dir, tag) = split_layout(&a.reference);
-        let tags: Vec<String> = tag
-            .map(|t| t.split(',').map(str::to_owned).collect())
-            .unwrap_or_default();
-        (dir, tags)
-    } else {
-        split_tags(&a.reference)
-    };
-    if tags.is_empty() {
-        tags.push("latest".into());
+/// `--image-spec`, checked.
+pub(crate) fn image_spec(flag: Option<&str>) -> Result<Option<PackVersion>> {
+    match flag {
+        None => Ok(None),
+        Some("v1.1") => Ok(Some(PackVersion::V1_1)),
+        Some("v1.0") => Ok(Some(PackVersion::V1_0)),
+        Some(other) => Err(
+            CliError::new(format!("unknown image specification flag: {other}"))
+                .recommend("Available options: v1.1, v1.0"),
+        ),
     }
-    let reference = if a.remote.oci_layout {
-        base.clone()
-    } else {
-        base.rsplit_once(':')
-            .filter(|(_, t)| !t.contains('/'))
-            .map_or(base.clone(), |(n, _)| format!("{n}:{}", tags[0]))
-    };
-    let opened = open(&a.remote, &reference).await?;
-    let files = file_specs(&a.files)?;
+}
+
+pub(crate) async fn run(common: &Common, a: Args) -> Result<()> {
+    CMD.at_least(&a.args, 1, "the destination for pushing")?;
+    let mut refs = a.args[0].split(',');
+    let raw = refs.next().unwrap_or_default().to_owned();
+    let extra: Vec<String> = refs.map(str::to_owned).collect();
+    let file_refs = &a.args[1..];
+    let target = Target::parse(&a.target, &raw)?;
+    let format = a
+        .format
+        .parse(&[FormatType::Text, FormatType::Json, FormatType::GoTemplate])?;
+    let annotations = a.packer.parse(file_refs)?;
+    let explicit_spec = image_spec(a.image_spec.as_deref())?;
+    let mut version = explicit_spec.unwrap_or(PackVersion::V1_1);
+    let mut artifact_type = a.artifact_type.clone().filter(|t| !t.is_empty());
+    if a.config.is_some() && artifact_type.is_none() {
+        match explicit_spec {
+            None => version = PackVersion::V1_0,
+            Some(PackVersion::V1_1) => {
+                return Err(CliError::new(
+                    "missing artifact type for OCI image-spec v1.1 artifacts",
+                )
+                .recommend(
+                    "set an artifact type via `--artifact-type` or consider image spec v1.0",
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    exclusive(&[
+        ("config", a.config.is_some()),
+        ("artifact-platform", a.artifact_platform.is_some()),
+    ])?;
+    match version {
+        PackVersion::V1_0 if a.config.is_some() && artifact_type.is_some() => {
+            return Err(CliError::new(
+                "--artifact-type and --config cannot both be provided for 1.0 OCI image",
+            ));
+        }
+        PackVersion::V1_1 if a.config.is_none() && artifact_type.is_none() => {
+            artifact_type = Some(media_type::ORAS_UNKNOWN_ARTIFACT.to_owned());
+        }
+        _ => {}
+    }
+    let artifact_platform = platform::parse(a.artifact_platform.as_deref())?;
+    if artifact_platform.is_some() && version == PackVersion::V1_0 && artifact_type.is_some() {
+        return Err(CliError::new(
+            "artifact type cannot be customized for OCI image-spec v1.0 when platform is specified",
+        )
+        .recommend("consider using image spec v1.1 or remove --artifact-type"));
+    }
+    let printer = Arc::new(Printer::new(verbose(a.verbose)));
+
     let mut o = PushOptions::default();
-    if let Some(f) = &a.annotation_file {
-        o.read_annotation_file(f)?;
+    let (files, file_annotations) = packer::files(file_refs, &annotations)?;
+    o.file_annotations = file_annotations;
+    o.annotations = annotations.manifest.clone();
+    o.config_annotations = annotations.config.clone();
+    if let Some(c) = &a.config {
+        let (path, mt) = packer::file_ref(c, media_type::ORAS_UNKNOWN_CONFIG)?;
+        o.config = Some(FileSpec::new(path).with_media_type(mt));
     }
-    o.annotations.extend(parse_annotations(&a.annotations)?);
-    o.config = a.config.as_deref().map(FileSpec::parse);
-    o.version = if a.image_spec == "v1.0" {
-        PackVersion::V1_0
-    } else {
-        PackVersion::V1_1
-    };
-    o.artifact_type = a.artifact_type.clone().or_else(|| {
-        (o.config.is_none() && o.version == PackVersion::V1_1)
-            .then(|| media_type::ORAS_UNKNOWN_ARTIFACT.to_owned())
-    });
-    o.tags = tags.clone();
+    o.platform = artifact_platform;
+    o.artifact_type = artifact_type;
+    o.version = version;
+    let tag = target
+        .optional_ref()?
+        .and_then(|r| r.tag().map(str::to_owned));
+    o.tags = tag.iter().cloned().chain(extra.iter().cloned()).collect();
     o.concurrency = a.concurrency;
-    o.disable_path_validation = a.disable_path_validation;
-    let bars = Arc::new(Bars::new(ctx.tty, ctx.json, "Uploaded"));
-    o.observer = Some(bars.clone());
-    let pushed = oras_artifact::push(opened.target.as_ref(), &files, &o)
-        .await
-        .map_err(unsafe_title_advice)?;
-    bars.finish();
-    let manifest = oras_artifact::fetch_manifest(opened.target.as_ref(), &pushed.manifest).await?;
-    if let Some(path) = &a.export_manifest {
-        std::fs::write(path, manifest.bytes())
-            .map_err(|e| CliError::new(format!("{}: {e}", path.display())))?;
+    o.disable_path_validation = a.packer.disable_path_validation;
+    let status = Status::new(common, format.is_text(), &printer, PUSH, false);
+    o.observer = status.observer.clone();
+    if format.is_text() && !common.tty(false) {
+        for f in &files {
+            if printer.verbose {
+                printer.line(&format!("Preparing {}", title(f)));
+            }
+        }
+        if files.is_empty() {
+            printer.line("Uploading empty artifact");
+        }
     }
-    report_pushed(ctx, &opened, &pushed.manifest, &manifest, &tags, "Pushed");
+    let store = target.open()?;
+    let pushed = oras_artifact::push(store.as_ref(), &files, &o)
+        .await
+        .map_err(|e| unsafe_title_advice(&target, e))?;
+    status.finish();
+    let root = pushed.content.referrer_descriptor();
+    let mut tags: Vec<String> = o
+        .tags
+        .iter()
+        .map(|t| format!("{}:{t}", target.path))
+        .collect();
+    tags.sort();
+    match format {
+        Format::Text => {
+            printer.line(&format!("Pushed {}", target.display()));
+            for t in &extra {
+                printer.line(&format!("Tagged {t}"));
+            }
+            printer.line(&format!(
+                "ArtifactType: {}",
+                root.artifact_type.as_deref().unwrap_or_default()
+            ));
+            printer.line(&format!("Digest: {}", root.digest));
+        }
+        Format::Json | Format::Template(_) => {
+            let m = model::Push {
+                desc: model::Desc::new(&target.path, &root),
+                reference_as_tags: (!tags.is_empty()).then_some(tags),
+            };
+            emit(&printer, &format, &m)?;
+        }
+        _ => {}
+    }
+    a.packer.export(pushed.content.bytes())
+}
+
+/// The title a file is pushed under.
+fn title(f: &FileSpec) -> String {
+    f.title
+        .clone()
+        .unwrap_or_else(|| f.path.display().to_string())
+}
+
+/// A JSON or template result on stdout.
+pub(crate) fn emit(printer: &Printer, format: &Format, data: &impl serde::Serialize) -> Result<()> {
+    match format {
+        Format::Json => printer.raw(json::pretty(data).as_bytes())?,
+        Format::Template(t) => printer.raw(template::render(t, data)?.as_bytes())?,
+        _ => {}
+    }
     Ok(())
 }
 
 /// A refused title, with the flag that allows it.
-pub(crate) fn unsafe_title_advice(e: oras_artifact::Error) -> CliError {
+pub(crate) fn unsafe_title_advice(target: &Target, e: oras_artifact::Error) -> CliError {
     let unsafe_title = matches!(e, oras_artifact::Error::Unsafe { .. });
-    let e = CliError::from(e);
+    let e = target.error(e);
     if unsafe_title {
-        e.advise(" (use --disable-path-validation to push it anyway)")
+        e.recommend("If it's intentional, use --disable-path-validation flag to skip this check")
     } else {
         e
     }

@@ -1,45 +1,86 @@
 //! `oras tag`: more names for a manifest.
 
-use serde_json::json;
-
-use crate::Ctx;
+use crate::Common;
+use crate::args::{Cmd, verbose};
+use crate::display::Printer;
 use crate::error::{CliError, Result};
-use crate::output::{descriptor_json, print_json};
-use crate::remote::{RemoteArgs, open};
+use crate::option::{Target, TargetArgs};
+
+pub(crate) const CMD: Cmd = Cmd {
+    path: "oras tag",
+    usage: "oras tag [flags] <name>{:<tag>|@<digest>} <new_tag> [...]",
+};
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
-    /// REGISTRY/REPOSITORY:TAG|@DIGEST
-    reference: String,
-    /// New tags
-    #[arg(required = true)]
-    tags: Vec<String>,
+    /// <name>{:<tag>|@<digest>} <new_tag> [...]
+    #[arg(value_name = "ARGS")]
+    args: Vec<String>,
+    /// Concurrency level
+    #[arg(long, default_value_t = 5)]
+    concurrency: usize,
+    /// (deprecated)
+    #[arg(short = 'v', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", hide = true)]
+    verbose: Option<bool>,
     #[command(flatten)]
-    remote: RemoteArgs,
+    target: TargetArgs,
 }
 
-pub(crate) async fn run(ctx: &Ctx, a: Args) -> Result<()> {
-    let opened = open(&a.remote, &a.reference).await?;
-    let reference = opened.required("tag")?;
-    let desc = opened.target.resolve(reference).await?;
-    for t in &a.tags {
+pub(crate) async fn run(_common: &Common, a: Args) -> Result<()> {
+    if matches!(a.args.first().map(String::as_str), Some("list" | "ls")) {
+        let container = if a.target.oci_layout {
+            "an OCI image layout"
+        } else {
+            "a repository"
+        };
+        return Err(
+            CliError::new("there is no \"list\" sub-command for \"oras tag\" command")
+                .usage(CMD.usage)
+                .recommend(format!(
+                    "If you want to list available tags in {container}, use \"oras repo tags\""
+                )),
+        );
+    }
+    CMD.at_least(
+        &a.args,
+        1,
+        "the artifact to be retagged and the tags to be added",
+    )?;
+    verbose(a.verbose);
+    let target = Target::parse(&a.target, &a.args[0])
+        .map_err(|e| e.context(format!("unable to add tag for '{}'", a.args[0])))?;
+    let store = target.open()?;
+    let reference = target.manifest_ref(&CMD, true)?;
+    let tags = &a.args[1..];
+    for t in tags {
         if !oras_artifact::reference::is_valid_tag(t) {
-            return Err(CliError::new(format!("invalid tag {t:?}")));
-        }
-        opened.target.tag(&desc, t).await?;
-        if !ctx.json {
-            println!("Tagged {t}");
+            return Err(CliError::new(format!(
+                "{}:{t}: invalid reference: invalid tag",
+                target.path
+            )));
         }
     }
-    if ctx.json {
-        let mut v = descriptor_json(&opened.show_digest(&desc.digest), &desc);
-        v["referenceAsTags"] = json!(
-            a.tags
-                .iter()
-                .map(|t| opened.show_tag(t))
-                .collect::<Vec<_>>()
-        );
-        print_json(&v);
+    let desc = store
+        .resolve(&reference)
+        .await
+        .map_err(|e| target.error(e))?;
+    let printer = Printer::new(true);
+    printer.line(&format!("Tagging {}", target.display_digest(&desc.digest)));
+    // Tags are written `concurrency` at a time, as in the Go CLI; each is printed as it
+    // lands.
+    let limit = tokio::sync::Semaphore::new(a.concurrency.max(1));
+    let (limit, store, desc, target, printer) = (&limit, &store, &desc, &target, &printer);
+    let jobs = tags.iter().map(|t| async move {
+        let _permit = limit
+            .acquire()
+            .await
+            .expect("the semaphore is never closed");
+        store.tag(desc, t).await.map_err(|e| target.error(e))?;
+        printer.line(&format!("Tagged {t}"));
+        Ok::<(), CliError>(())
+    });
+    for r in futures_util::future::join_all(jobs).await {
+        r?;
     }
     Ok(())
 }

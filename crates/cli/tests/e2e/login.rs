@@ -1,0 +1,140 @@
+//! `oras login` and `logout`, as the Go CLI's specs (`test/e2e/suite/auth`) check them.
+
+use oras_tests::registries;
+
+use crate::{Work, failed, reference, succeeded, unique};
+
+#[test]
+fn login_checks_then_stores_and_logout_removes() {
+    let r = &registries().basic;
+    let w = Work::new();
+    let (user, password) = (r.username.clone().unwrap(), r.password.clone().unwrap());
+    let repo = reference(r, &unique("cli/login"));
+    let anonymous = w.fails(&["push", &format!("{repo}:v1"), "hello.txt"]);
+    assert!(
+        anonymous.contains("basic credential not found"),
+        "{anonymous}"
+    );
+    assert!(
+        anonymous.contains(&format!("oras login {}", r.host())),
+        "{anonymous}"
+    );
+
+    let out = w.run(&["login", &r.host(), "-u", &user, "-p", "not-the-password"]);
+    let err = failed(&["login"], out);
+    assert!(
+        err.contains("WARNING! Using --password via the CLI is insecure. Use --password-stdin."),
+        "{err}"
+    );
+    assert!(
+        err.contains("Error response from registry: unauthorized"),
+        "{err}"
+    );
+    assert!(
+        !w.path("docker/config.json").exists(),
+        "refused credentials are not stored"
+    );
+
+    let stdin = w.run_stdin(
+        &["login", &r.host(), "-u", &user, "--password-stdin"],
+        format!("{password}\n").as_bytes(),
+    );
+    assert_eq!(succeeded(&["login"], stdin), "Login Succeeded\n");
+    assert!(
+        std::fs::read_to_string(w.path("docker/config.json"))
+            .unwrap()
+            .contains(&r.host())
+    );
+    w.ok(&["push", &format!("{repo}:v1"), "hello.txt"]);
+    assert_eq!(w.ok(&["logout", &r.host()]), "", "logout is silent");
+    assert!(
+        !std::fs::read_to_string(w.path("docker/config.json"))
+            .unwrap()
+            .contains(&r.host())
+    );
+
+    // Prompted for what is missing; off a terminal, each answer is a line of stdin.
+    let prompted = w.run_stdin(
+        &["login", &r.host()],
+        format!("{user}\n{password}\n").as_bytes(),
+    );
+    assert_eq!(
+        succeeded(&["login"], prompted),
+        "Username: Password: Login Succeeded\n"
+    );
+    w.ok(&["logout", &r.host()]);
+    let err = failed(
+        &["login"],
+        w.run_stdin(&["login", &r.host(), "-u", &user], b"\n"),
+    );
+    assert!(err.contains("Error: password required"), "{err}");
+    let err = failed(&["login"], w.run_stdin(&["login", &r.host()], b"\n\n"));
+    assert!(err.contains("Error: token required"), "{err}");
+    let err = w.fails(&["login", &r.host(), "-u", &user, "--identity-token", "t"]);
+    assert!(
+        err.contains("--username, --identity-token cannot be used at the same time"),
+        "{err}"
+    );
+    let err = w.fails(&[
+        "login",
+        &r.host(),
+        "--password-stdin",
+        "--identity-token-stdin",
+    ]);
+    assert!(err.contains("cannot be used at the same time"), "{err}");
+    let err = w.fails(&["login", &r.host(), "--identity-token", "t"]);
+    assert!(
+        err.contains(
+            "WARNING! Using --identity-token via the CLI is insecure. Use --identity-token-stdin."
+        ),
+        "{err}"
+    );
+
+    // Another credentials file, read and written.
+    let other = w.path("other-auth.json");
+    let other = other.to_str().unwrap();
+    let out = w.run_stdin(
+        &[
+            "login",
+            &r.host(),
+            "-u",
+            &user,
+            "--password-stdin",
+            "--registry-config",
+            other,
+        ],
+        password.as_bytes(),
+    );
+    succeeded(&["login"], out);
+    w.ok(&[
+        "pull",
+        &format!("{repo}:v1"),
+        "-o",
+        "out",
+        "--registry-config",
+        other,
+    ]);
+    assert!(
+        w.fails(&["pull", &format!("{repo}:v1"), "-o", "out2"])
+            .contains("basic credential not found")
+    );
+    w.ok(&["logout", &r.host(), "--registry-config", other]);
+
+    // -d logs requests with credentials redacted.
+    let out = w.run(&[
+        "-d",
+        "resolve",
+        &format!("{repo}:v1"),
+        "-u",
+        &user,
+        "-p",
+        &password,
+    ]);
+    assert!(out.status.success());
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(log.contains("authorization: <redacted>"), "{log}");
+    assert!(
+        !log.contains(&password),
+        "the password never appears in the log"
+    );
+}
