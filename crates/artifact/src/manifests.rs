@@ -37,15 +37,41 @@ pub async fn index_entry_of(target: &dyn ReadOnlyTarget, m: &Manifest) -> Result
     if let Some(image) = m.as_image() {
         if image.config.size <= CONFIG_LIMIT {
             let config = fetch_blob(target, &image.config).await?;
-            d.platform = serde_json::from_slice::<Platform>(&config)
-                .ok()
-                .filter(|p| !p.os.is_empty() || !p.architecture.is_empty());
+            d.platform = platform_of(&config);
         }
         d.artifact_type = image.artifact_type.clone();
     } else if let Some(index) = m.as_index() {
         d.artifact_type = index.artifact_type.clone();
     }
     Ok(d)
+}
+
+/// The platform an image config states: its `os`, `architecture`, `variant`,
+/// `os.version` and `os.features` and nothing else of it (a config holds much more); none
+/// when it names neither an OS nor an architecture.
+fn platform_of(config: &[u8]) -> Option<Platform> {
+    #[derive(serde::Deserialize)]
+    struct Stated {
+        #[serde(default)]
+        os: String,
+        #[serde(default)]
+        architecture: String,
+        #[serde(default)]
+        variant: Option<String>,
+        #[serde(default, rename = "os.version")]
+        os_version: Option<String>,
+        #[serde(default, rename = "os.features")]
+        os_features: Option<Vec<String>>,
+    }
+    let s: Stated = serde_json::from_slice(config).ok()?;
+    if s.os.is_empty() && s.architecture.is_empty() {
+        return None;
+    }
+    let mut p = Platform::new(s.os, s.architecture);
+    p.variant = s.variant;
+    p.os_version = s.os_version;
+    p.os_features = s.os_features;
+    Some(p)
 }
 
 /// The largest config read for its platform.

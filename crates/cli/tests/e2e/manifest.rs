@@ -321,8 +321,37 @@ fn index_create_and_update() {
     );
 
     let to_stdout = w.ok(&["manifest", "index", "pack", &repo, "amd", "-o", "-"]);
-    let parsed: Value = serde_json::from_str(&to_stdout).unwrap();
-    assert_eq!(parsed["manifests"].as_array().unwrap().len(), 1);
+    let amd_size = w.ok(&["manifest", "fetch", &format!("{repo}:amd")]).len();
+    // Byte for byte what the Go CLI writes (so its digest is the same).
+    assert_eq!(
+        to_stdout,
+        format!(
+            r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{}","size":{amd_size},"platform":{{"architecture":"amd64","os":"linux"}},"artifactType":"application/vnd.unknown.artifact.v1"}}]}}"#,
+            digests[0]
+        )
+    );
+    // An image config holds more than its platform: only the platform is listed.
+    std::fs::write(
+        w.path("image-config.json"),
+        r#"{"architecture":"arm64","os":"linux","variant":"v8","rootfs":{"type":"layers","diff_ids":[]},"config":{"Env":["A=1"]},"history":[]}"#,
+    )
+    .unwrap();
+    w.ok(&[
+        "push",
+        &format!("{repo}:image"),
+        "hello.txt",
+        "--config",
+        "image-config.json:application/vnd.oci.image.config.v1+json",
+        "--image-spec",
+        "v1.0",
+    ]);
+    let one: Value =
+        serde_json::from_str(&w.ok(&["manifest", "index", "create", &repo, "image", "-o", "-"]))
+            .unwrap();
+    assert_eq!(
+        one["manifests"][0]["platform"],
+        serde_json::json!({"architecture": "arm64", "os": "linux", "variant": "v8"})
+    );
     w.ok(&[
         "manifest",
         "index",
