@@ -199,7 +199,7 @@ async fn wanted_layers(
                 wanted.push(config);
             } else if options.include_config && config.title().is_some() {
                 wanted.push(config);
-            } else if !is_empty_json(&config) {
+            } else if !is_empty_json_content(&config) {
                 progress.emit(Event::Excluded(&config));
                 skipped.push(config);
             }
@@ -214,9 +214,14 @@ async fn wanted_layers(
     Ok((wanted, skipped))
 }
 
-/// The empty JSON blob (`{}`) artifacts use as config and as their only layer.
+/// The empty JSON blob (`{}`) artifacts carry as their only layer.
 fn is_empty_json(d: &Descriptor) -> bool {
-    d.media_type == media_type::OCI_EMPTY && d.size == 2
+    d.media_type == media_type::OCI_EMPTY && is_empty_json_content(d)
+}
+
+/// Content that is `{}`, whatever its media type (artifacts' configs often are).
+fn is_empty_json_content(d: &Descriptor) -> bool {
+    d.size == 2 && d.digest == oras_oci::Digest::sha256(b"{}")
 }
 
 /// Where each layer goes, every title checked before anything is written: titles are
