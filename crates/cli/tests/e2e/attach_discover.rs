@@ -217,7 +217,20 @@ fn platforms_and_refusals() {
         "{err}"
     );
     let err = w.fails(&["attach", "--artifact-type", "t/x", &repo, "bar.txt"]);
-    assert!(err.contains("no tag or digest specified"), "{err}");
+    assert!(
+        err.contains("no tag or digest specified") && !err.contains("Are you missing"),
+        "{err}"
+    );
+    let err = w.fails(&["attach", "--artifact-type", "t/x", &repo]);
+    assert!(
+        err.contains("\nAre you missing an artifact reference to attach to?"),
+        "{err}"
+    );
+    let err = w.fails(&["discover", &format!("{repo}:amd"), "--output", "ukpkmkk"]);
+    assert!(
+        err.contains("invalid format type") && err.contains("ukpkmkk"),
+        "{err}"
+    );
     let err = w.fails(&["discover", &format!("{repo}:amd"), "--depth", "0"]);
     assert!(err.contains("depth value should be at least 1"), "{err}");
     let err = w.fails(&[

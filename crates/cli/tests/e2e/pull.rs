@@ -148,9 +148,18 @@ fn unnamed_layers_are_skipped_and_said_so() {
 
     // A config that is `{}`, of any media type, is not worth the hint.
     std::fs::write(w.path("empty.json"), "{}").unwrap();
-    w.ok(&["push", &format!("{repo}:empty-config"), "--config", "empty.json", "hello.txt"]);
+    w.ok(&[
+        "push",
+        &format!("{repo}:empty-config"),
+        "--config",
+        "empty.json",
+        "hello.txt",
+    ]);
     let out = w.ok(&["pull", &format!("{repo}:empty-config"), "-o", "empty"]);
-    assert!(out.contains(&format!("Pulled [registry] {repo}:empty-config")), "{out}");
+    assert!(
+        out.contains(&format!("Pulled [registry] {repo}:empty-config")),
+        "{out}"
+    );
     assert!(!out.contains("Skipped"), "{out}");
 }
 

@@ -101,15 +101,15 @@ pub(crate) async fn run(a: Args) -> Result<()> {
             "`--media-type` cannot be used with `--oci-layout` at the same time",
         ));
     }
-    if a.descriptor && a.output.is_none() {
+    let failed =
+        |e: CliError| e.context(format!("failed to fetch the content of {:?}", target.raw));
+    if a.descriptor && a.output.is_none() && a.media_types.is_empty() {
         let desc =
             super::super::resolve::resolve(&target, store.as_ref(), &reference, platform.as_ref())
                 .await
                 .map_err(|e| e.context(format!("failed to find {:?}", target.raw)))?;
         return Ok(printer.raw(&json::output(json::compact(&desc).as_bytes(), a.pretty)?)?);
     }
-    let failed =
-        |e: CliError| e.context(format!("failed to fetch the content of {:?}", target.raw));
     let (desc, manifest) = if a.media_types.is_empty() {
         let desc =
             super::super::resolve::resolve(&target, store.as_ref(), &reference, platform.as_ref())
@@ -120,13 +120,13 @@ pub(crate) async fn run(a: Args) -> Result<()> {
             .map_err(|e| failed(target.error(e)))?;
         (desc, m)
     } else {
-        let repo = target.repository()?;
-        let m = repo
-            .fetch_manifest_accepting(&reference, &a.media_types)
+        accepting(&target, &reference, platform.as_ref(), &a.media_types)
             .await
-            .map_err(|e| failed(target.registry_error(e)))?;
-        (m.descriptor(), m)
+            .map_err(failed)?
     };
+    if a.descriptor && a.output.is_none() {
+        return Ok(printer.raw(&json::output(json::compact(&desc).as_bytes(), a.pretty)?)?);
+    }
     match &format {
         Format::Text => {
             write_content(&printer, a.output.as_ref(), manifest.bytes(), a.pretty)?;
@@ -147,6 +147,40 @@ pub(crate) async fn run(a: Args) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The manifest `reference` names, asking the registry only for `media_types`; with a
+/// platform, that platform's entry of an index (fetched the same way) or the manifest
+/// itself when its config says that platform.
+async fn accepting(
+    target: &Target,
+    reference: &oras_artifact::oci::ManifestRef,
+    platform: Option<&oras_artifact::oci::Platform>,
+    media_types: &[String],
+) -> Result<(Descriptor, Manifest)> {
+    let repo = target.repository()?;
+    let fetched = repo
+        .fetch_manifest_accepting(reference, media_types)
+        .await
+        .map_err(|e| target.registry_error(e))?;
+    let Some(wanted) = platform else {
+        return Ok((fetched.descriptor(), fetched));
+    };
+    if fetched.as_index().is_some() {
+        let entry =
+            oras_artifact::select_platform(&fetched, Some(wanted)).map_err(|e| target.error(e))?;
+        let m = repo
+            .fetch_manifest_accepting(&entry.digest, media_types)
+            .await
+            .map_err(|e| target.registry_error(e))?;
+        return Ok((entry, m));
+    }
+    // A manifest: checked against the platform as a resolve checks it.
+    let store = target.open_read()?;
+    let desc = fetched.descriptor();
+    let digest_ref = oras_artifact::oci::ManifestRef::from(desc.digest.clone());
+    super::super::resolve::resolve(target, store.as_ref(), &digest_ref, Some(wanted)).await?;
+    Ok((desc, fetched))
 }
 
 #[derive(clap::Args)]
