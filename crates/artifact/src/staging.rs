@@ -9,6 +9,7 @@
 //! disk (with `Range` from a registry; verified against the whole blob's digest as
 //! always), and removes them.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -110,7 +111,8 @@ impl Staging {
     }
 
     /// Downloads every layer of `plan` concurrently into the staging directory, then moves
-    /// the results to their destinations.
+    /// the results to their destinations. A file layer listed again under another title
+    /// is downloaded once and copied (reported `Skipped`: it was at hand).
     pub(crate) async fn run(
         mut self,
         target: &dyn ReadOnlyTarget,
@@ -120,24 +122,62 @@ impl Staging {
     ) -> Result<Vec<PulledFile>> {
         let limit = Semaphore::new(options.concurrency.max(1));
         let (limit, cancel) = (&limit, &self.cancel);
-        let jobs = plan.iter().enumerate().map(|(i, (desc, _))| {
-            progress.emit(Event::Queued(desc));
-            async move {
-                let _permit = limit
-                    .acquire()
-                    .await
-                    .expect("the semaphore is never closed");
-                progress.emit(Event::Started(desc));
-                let at = cancel.staging.join(staged_name(i, desc));
-                let r = download(target, desc, &at, options.limits, progress, cancel).await;
-                match &r {
-                    Ok(_) => progress.emit(Event::Finished(desc)),
-                    Err(e) => progress.emit(Event::Failed(desc, &e.to_string())),
+        // For each file entry, the earlier file entry with the same content, if any.
+        let mut first: HashMap<&Digest, usize> = HashMap::new();
+        let copy_of: Vec<Option<usize>> = plan
+            .iter()
+            .enumerate()
+            .map(|(i, (d, _))| {
+                if d.annotation(annotations::ORAS_CONTENT_UNPACK) == Some("true") {
+                    return None;
                 }
-                r
-            }
-        });
-        let staged: Vec<Staged> = join_all(jobs).await.into_iter().collect::<Result<_>>()?;
+                match first.get(&d.digest) {
+                    Some(&j) => Some(j),
+                    None => {
+                        first.insert(&d.digest, i);
+                        None
+                    }
+                }
+            })
+            .collect();
+        let jobs = plan
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| copy_of[*i].is_none())
+            .map(|(i, (desc, _))| {
+                progress.emit(Event::Queued(desc));
+                async move {
+                    let _permit = limit
+                        .acquire()
+                        .await
+                        .expect("the semaphore is never closed");
+                    progress.emit(Event::Started(desc));
+                    let at = cancel.staging.join(staged_name(i, desc));
+                    let r = download(target, desc, &at, options.limits, progress, cancel).await;
+                    match &r {
+                        Ok(_) => progress.emit(Event::Finished(desc)),
+                        Err(e) => progress.emit(Event::Failed(desc, &e.to_string())),
+                    }
+                    r.map(|s| (i, s))
+                }
+            });
+        let downloaded: Vec<(usize, Staged)> =
+            join_all(jobs).await.into_iter().collect::<Result<_>>()?;
+        let mut staged: Vec<Option<Staged>> = (0..plan.len()).map(|_| None).collect();
+        for (i, s) in downloaded {
+            staged[i] = Some(s);
+        }
+        for (i, (desc, _)) in plan.iter().enumerate() {
+            let Some(j) = copy_of[i] else { continue };
+            let Some(Staged::File(from)) = &staged[j] else {
+                unreachable!("only file entries are copies of file entries");
+            };
+            let at = cancel.staging.join(staged_name(i, desc));
+            tokio::fs::copy(from, &at).await.map_err(Error::io(&at))?;
+            progress.emit(Event::Skipped(desc));
+            staged[i] = Some(Staged::File(at));
+        }
+        let staged: Vec<Staged> = staged.into_iter().flatten().collect();
         let files = move_into_place(plan, staged).await?;
         self.succeeded = true;
         Ok(files)

@@ -48,9 +48,8 @@ pub(crate) fn config_path(given: &[PathBuf]) -> Result<PathBuf> {
 fn read_line(printer: &Printer, prompt: &str, silent: bool) -> Result<String> {
     printer.raw(prompt.as_bytes())?;
     if silent && std::io::stdin().is_terminal() {
-        let line = rpassword::read_password()?;
-        printer.line("");
-        return Ok(line);
+        // It ends the line the answer was typed on.
+        return Ok(rpassword::read_password()?);
     }
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;

@@ -9,5 +9,6 @@ pub(crate) mod printer;
 pub(crate) mod status;
 pub(crate) mod template;
 pub(crate) mod tree;
+pub(crate) mod warn;
 
 pub(crate) use printer::Printer;

@@ -37,11 +37,11 @@ pub(crate) const PUSH: Prompts = Prompts {
     processing: None,
 };
 
-/// `pull`.
+/// `pull` (a file whose content another file of the pull had is `Restored`).
 pub(crate) const PULL: Prompts = Prompts {
     start: "Downloading",
     done: "Downloaded ",
-    exists: "Skipped    ",
+    exists: "Restored   ",
     skipped: "Skipped    ",
     mounted: "Skipped    ",
     processing: Some("Processing "),

@@ -314,7 +314,7 @@ impl RemoteArgs {
         // registries refuse DELETE.
         config.referrers_gc = self.referrers_gc;
         config.on_warning = Some(Arc::new(|host: &str, text: &str| {
-            eprintln!("Warning: {text} (registry {host})");
+            crate::display::warn::warn(text, Some(host));
         }));
         config.referrers = match self.distribution_spec.as_deref() {
             Some("v1.1-referrers-api") => ReferrersMode::Api,

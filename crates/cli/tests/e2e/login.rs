@@ -138,3 +138,59 @@ fn login_checks_then_stores_and_logout_removes() {
         "the password never appears in the log"
     );
 }
+
+/// On a terminal (a pseudo-terminal made by `script`), the username is echoed as typed
+/// and the password is not; each answer is typed once its prompt is there.
+#[test]
+fn on_a_terminal_the_password_is_not_echoed() {
+    use std::io::{Read, Write};
+    use std::process::Stdio;
+    let r = &registries().basic;
+    let w = Work::new();
+    let (user, password) = (r.username.clone().unwrap(), r.password.clone().unwrap());
+    let command = format!("{} login {}", env!("CARGO_BIN_EXE_oras"), r.host());
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(&w.0)
+        .env("DOCKER_CONFIG", w.0.join("docker"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut seen = Vec::new();
+    let mut wait_for = |text: &str, seen: &mut Vec<u8>| {
+        let mut buf = [0u8; 256];
+        while !String::from_utf8_lossy(seen).contains(text) {
+            let n = stdout.read(&mut buf).unwrap();
+            assert!(
+                n > 0,
+                "the terminal closed before {text:?}: {}",
+                String::from_utf8_lossy(seen)
+            );
+            seen.extend_from_slice(&buf[..n]);
+        }
+    };
+    wait_for("Username: ", &mut seen);
+    stdin.write_all(format!("{user}\n").as_bytes()).unwrap();
+    wait_for("Password: ", &mut seen);
+    stdin.write_all(format!("{password}\n").as_bytes()).unwrap();
+    wait_for("Login Succeeded", &mut seen);
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+    let screen = String::from_utf8_lossy(&seen).replace('\r', "");
+    assert!(
+        screen.starts_with(&format!("Username: {user}\nPassword: \nLogin Succeeded")),
+        "{screen:?}"
+    );
+    assert!(
+        !screen.contains(&password),
+        "the password was echoed: {screen:?}"
+    );
+    assert!(
+        std::fs::read_to_string(w.path("docker/config.json"))
+            .unwrap()
+            .contains(&r.host())
+    );
+}

@@ -93,6 +93,36 @@ fn status_lines_summary_and_files() {
     );
 }
 
+/// Two files of the same content: downloaded once, the second restored from the first.
+#[test]
+fn the_same_content_twice_is_downloaded_once() {
+    let w = Work::new();
+    let repo = reference(&registries().anonymous, &unique("pull/twice"));
+    std::fs::write(w.path("foo1"), "foo").unwrap();
+    std::fs::write(w.path("foo2"), "foo").unwrap();
+    w.ok(&["push", &format!("{repo}:v1"), "foo1", "foo2"]);
+    let manifest = sha256(
+        w.ok(&["manifest", "fetch", &format!("{repo}:v1")])
+            .as_bytes(),
+    );
+    let foo = short(&sha256(b"foo"));
+    let out = w.ok(&["pull", &format!("{repo}:v1"), "-o", "out"]);
+    assert_status(
+        &out,
+        &[
+            (
+                &short(&manifest),
+                "application/vnd.oci.image.manifest.v1+json",
+                &["Downloading", "Processing", "Downloaded"],
+            ),
+            (&foo, "foo1", &["Downloading", "Downloaded"]),
+            (&foo, "foo2", &["Restored"]),
+        ],
+    );
+    assert_eq!(std::fs::read_to_string(w.path("out/foo1")).unwrap(), "foo");
+    assert_eq!(std::fs::read_to_string(w.path("out/foo2")).unwrap(), "foo");
+}
+
 #[test]
 fn unnamed_layers_are_skipped_and_said_so() {
     let w = Work::new();

@@ -160,7 +160,7 @@ fn a_registry_that_refuses_delete() {
             String::from_utf8_lossy(&out.stderr)
         );
         assert!(
-            !String::from_utf8_lossy(&out.stderr).contains("Warning"),
+            !String::from_utf8_lossy(&out.stderr).contains("WARNING"),
             "nothing is deleted, so nothing is refused"
         );
         let v: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -193,9 +193,21 @@ fn a_registry_that_refuses_delete() {
         String::from_utf8_lossy(&out.stderr)
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
+    // In the Go CLI's log format: the time, the level, the text, the registry.
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("][WARNING]: the superseded referrers index sha256:"))
+        .unwrap_or_else(|| panic!("{stderr}"));
     assert!(
-        stderr.contains("Warning: the superseded referrers index sha256:")
-            && stderr.contains("the registry refused to delete it (405 Method Not Allowed)"),
+        line.starts_with("[20") && line.contains("Z][WARNING]: "),
+        "{line}"
+    );
+    assert!(
+        line.contains("the registry refused to delete it (405 Method Not Allowed)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("\n[Data]:\n  registry={}\n\n\n", stock.host())),
         "{stderr}"
     );
 
