@@ -252,7 +252,7 @@ fn peak_rss(w: &Work, args: &[&str], stdin: Stdio, stdout: Stdio) -> u64 {
 }
 
 #[test]
-fn a_1_gib_blob_moves_in_bounded_memory() {
+fn a_1_gib_moves_in_bounded_memory_through_every_command() {
     const GIB: usize = 1 << 30;
     let w = Work::new();
     let repo = reference(&registries().anonymous, &unique("blob/big"));
@@ -331,14 +331,46 @@ fn a_1_gib_blob_moves_in_bounded_memory() {
         format!(r#"{{"mediaType":"application/octet-stream","digest":"{digest}","size":{GIB}}}"#),
         "hashed as it was sent"
     );
+    // And the artifact commands, on the same GiB.
+    let artifact = peak_rss(
+        &w,
+        &["push", &format!("{repo}:big"), "big.bin"],
+        Stdio::null(),
+        Stdio::null(),
+    );
+    let pulled = peak_rss(
+        &w,
+        &["pull", &format!("{repo}:big"), "-o", "pulled"],
+        Stdio::null(),
+        Stdio::null(),
+    );
+    assert_eq!(
+        std::fs::metadata(w.path("pulled/big.bin")).unwrap().len(),
+        GIB as u64
+    );
+    std::fs::remove_file(w.path("pulled/big.bin")).unwrap();
+    let copied = peak_rss(
+        &w,
+        &[
+            "cp",
+            &format!("{repo}:big"),
+            "--to-oci-layout",
+            "layout:big",
+        ],
+        Stdio::null(),
+        Stdio::null(),
+    );
     eprintln!(
-        "1 GiB blob, peak RSS KiB: push {push}, fetch to stdout {fetch}, to a file {to_file}, push from stdin {piped}"
+        "1 GiB, peak RSS KiB: blob push {push}, blob fetch to stdout {fetch}, to a file {to_file}, blob push from stdin {piped}, push {artifact}, pull {pulled}, cp to a layout {copied}"
     );
     for (what, kib) in [
-        ("push", push),
-        ("fetch -o -", fetch),
-        ("fetch -o file", to_file),
-        ("push -", piped),
+        ("blob push", push),
+        ("blob fetch -o -", fetch),
+        ("blob fetch -o file", to_file),
+        ("blob push -", piped),
+        ("push", artifact),
+        ("pull", pulled),
+        ("cp", copied),
     ] {
         assert!(kib < 64 * 1024, "{what}: peak RSS {kib} KiB");
     }
