@@ -192,6 +192,7 @@ impl Copier<'_> {
                 .await
                 .map_err(|e| e.at(Side::Source, node))?;
             let mut blobs = Vec::new();
+            let mut duplicates = Vec::new();
             for child in manifest.successors() {
                 if media_type::is_manifest(&child.media_type) {
                     self.graph(child, done).await?;
@@ -202,6 +203,9 @@ impl Copier<'_> {
                     self.progress.emit(Event::Excluded(child));
                 } else if done.insert(child.digest.clone()) {
                     blobs.push(child);
+                } else {
+                    // The same content again (under another title, say): copied once.
+                    duplicates.push(child);
                 }
             }
             let limit = Semaphore::new(self.options.concurrency.max(1));
@@ -221,6 +225,9 @@ impl Copier<'_> {
                 }
             });
             join_all(jobs).await.into_iter().collect::<Result<()>>()?;
+            for d in duplicates {
+                self.progress.emit(Event::Skipped(d));
+            }
             if exists {
                 self.progress.emit(Event::Skipped(node));
                 return Ok(());

@@ -2,7 +2,7 @@
 //! drawing progress: `Uploading a948904f2f0f hi.txt`, `Exists    44136fa355b3
 //! application/vnd.oci.empty.v1+json`, … Each piece of content gets each line once.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use oras_artifact::oci::{Descriptor, media_type};
@@ -19,6 +19,8 @@ pub(crate) struct Prompts {
     pub(crate) done: &'static str,
     /// The destination had it.
     pub(crate) exists: &'static str,
+    /// It was there already under another title (the same content listed twice).
+    pub(crate) duplicate: &'static str,
     /// It was left out.
     pub(crate) skipped: &'static str,
     /// Linked from another repository.
@@ -32,6 +34,7 @@ pub(crate) const PUSH: Prompts = Prompts {
     start: "Uploading",
     done: "Uploaded ",
     exists: "Exists   ",
+    duplicate: "Exists   ",
     skipped: "Skipped  ",
     mounted: "Exists   ",
     processing: None,
@@ -42,6 +45,7 @@ pub(crate) const PULL: Prompts = Prompts {
     start: "Downloading",
     done: "Downloaded ",
     exists: "Restored   ",
+    duplicate: "Restored   ",
     skipped: "Skipped    ",
     mounted: "Skipped    ",
     processing: Some("Processing "),
@@ -52,6 +56,7 @@ pub(crate) const COPY: Prompts = Prompts {
     start: "Copying",
     done: "Copied ",
     exists: "Exists ",
+    duplicate: "Skipped",
     skipped: "Skipped",
     mounted: "Mounted",
     processing: None,
@@ -62,6 +67,7 @@ pub(crate) const BACKUP: Prompts = Prompts {
     start: "Pulling  ",
     done: "Pulled   ",
     exists: "Exists   ",
+    duplicate: "Skipped  ",
     skipped: "Skipped  ",
     mounted: "Exists   ",
     processing: None,
@@ -72,6 +78,7 @@ pub(crate) const RESTORE: Prompts = Prompts {
     start: "Pushing  ",
     done: "Pushed   ",
     exists: "Exists   ",
+    duplicate: "Skipped  ",
     skipped: "Skipped  ",
     mounted: "Exists   ",
     processing: None,
@@ -81,7 +88,14 @@ pub(crate) const RESTORE: Prompts = Prompts {
 pub(crate) struct TextStatus {
     printer: Arc<Printer>,
     prompts: Prompts,
-    printed: Mutex<HashSet<(&'static str, String)>>,
+    printed: Mutex<Printed>,
+}
+
+/// What was printed: each line once; the titles each digest was shown with.
+#[derive(Default)]
+struct Printed {
+    lines: HashSet<(&'static str, String)>,
+    titles: HashMap<String, HashSet<String>>,
 }
 
 impl TextStatus {
@@ -89,20 +103,38 @@ impl TextStatus {
         Self {
             printer,
             prompts,
-            printed: Mutex::new(HashSet::new()),
+            printed: Mutex::new(Printed::default()),
         }
     }
 
     fn once(&self, prompt: &'static str, d: &Descriptor) {
-        let key = format!("{}{}", d.digest, d.title().unwrap_or_default());
-        let first = self
-            .printed
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert((prompt, key));
+        let title = d.title().unwrap_or_default().to_owned();
+        let key = format!("{}{title}", d.digest);
+        let first = {
+            let mut p = self
+                .printed
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            p.titles
+                .entry(d.digest.to_string())
+                .or_default()
+                .insert(title);
+            p.lines.insert((prompt, key))
+        };
         if first {
             self.printer.status(d, prompt);
         }
+    }
+
+    /// Whether the digest was shown already under another title.
+    fn seen_elsewhere(&self, d: &Descriptor) -> bool {
+        let title = d.title().unwrap_or_default();
+        self.printed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .titles
+            .get(d.digest.as_ref())
+            .is_some_and(|t| t.iter().any(|shown| shown != title))
     }
 }
 
@@ -119,6 +151,7 @@ impl Observer for TextStatus {
                 }
             }
             Event::Finished(d) => self.once(p.done, d),
+            Event::Skipped(d) if self.seen_elsewhere(d) => self.once(p.duplicate, d),
             Event::Skipped(d) => self.once(p.exists, d),
             Event::Mounted(d) => self.once(p.mounted, d),
             Event::Excluded(d) => self.once(p.skipped, d),

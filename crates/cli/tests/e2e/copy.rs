@@ -146,6 +146,38 @@ fn between_registries_and_layouts() {
     );
 }
 
+/// Content listed twice is copied once; the second title is `Skipped`, as Go prints it.
+#[test]
+fn the_same_content_twice_is_copied_once() {
+    let w = Work::new();
+    let src = reference(&registries().anonymous, &unique("cp/twice"));
+    std::fs::write(w.path("foo1"), "foo").unwrap();
+    std::fs::write(w.path("foo2"), "foo").unwrap();
+    let digest = w.json(&["push", &format!("{src}:v1"), "foo1", "foo2"])["digest"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let out = w.ok(&["cp", &format!("{src}:v1"), "--to-oci-layout", "layout:v1"]);
+    let foo = short(&sha256(b"foo"));
+    assert_status(
+        &out,
+        &[
+            (&foo, "foo1", &["Copying", "Copied"]),
+            (&foo, "foo2", &["Skipped"]),
+            (
+                "44136fa355b3",
+                "application/vnd.oci.empty.v1+json",
+                &["Copying", "Copied"],
+            ),
+            (
+                &short(&digest),
+                "application/vnd.oci.image.manifest.v1+json",
+                &["Copying", "Copied"],
+            ),
+        ],
+    );
+}
+
 #[test]
 fn a_platform_of_an_index_and_errors_by_side() {
     let w = Work::new();
