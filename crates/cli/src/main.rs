@@ -19,6 +19,7 @@ mod args;
 mod cmd;
 mod display;
 mod error;
+mod help;
 mod log;
 mod option;
 mod progress;
@@ -49,12 +50,15 @@ pub(crate) struct Cli {
 enum Command {
     /// Pull files from a registry or an OCI image layout
     #[command(override_usage = cmd::pull::CMD.usage)]
+    #[command(after_help = help::PULL)]
     Pull(cmd::pull::Args),
     /// Push files to a registry or an OCI image layout
     #[command(override_usage = cmd::push::CMD.usage)]
+    #[command(after_help = help::PUSH)]
     Push(cmd::push::Args),
     /// Log in to a remote registry
     #[command(override_usage = cmd::login::CMD.usage)]
+    #[command(after_help = help::LOGIN)]
     Login(cmd::login::Args),
     /// Log out from a remote registry
     #[command(override_usage = cmd::logout::CMD.usage)]
@@ -63,26 +67,33 @@ enum Command {
     Version(cmd::version::Args),
     /// [Preview] Discover referrers of a manifest in a registry or an OCI image layout
     #[command(override_usage = cmd::discover::CMD.usage)]
+    #[command(after_help = help::DISCOVER)]
     Discover(cmd::discover::Args),
     /// [Preview] Resolves digest of the target artifact
     #[command(alias = "digest")]
     #[command(override_usage = cmd::resolve::CMD.usage)]
+    #[command(after_help = help::RESOLVE)]
     Resolve(cmd::resolve::Args),
     /// Copy artifacts from one target to another
     #[command(name = "cp", alias = "copy")]
     #[command(override_usage = cmd::copy::CMD.usage)]
+    #[command(after_help = help::COPY)]
     Copy(cmd::copy::Args),
     /// Tag a manifest in a registry or an OCI image layout
     #[command(override_usage = cmd::tag::CMD.usage)]
+    #[command(after_help = help::TAG)]
     Tag(cmd::tag::Args),
     /// Attach files to an existing artifact
     #[command(override_usage = cmd::attach::CMD.usage)]
+    #[command(after_help = help::ATTACH)]
     Attach(cmd::attach::Args),
     /// [Experimental] Back up artifacts from a registry into an OCI image layout
     #[command(override_usage = cmd::backup::CMD.usage)]
+    #[command(after_help = help::BACKUP)]
     Backup(cmd::backup::Args),
     /// [Experimental] Restore artifacts to a registry from an OCI image layout
     #[command(override_usage = cmd::restore::CMD.usage)]
+    #[command(after_help = help::RESTORE)]
     Restore(cmd::restore::Args),
     /// Blob operations
     #[command(subcommand)]
