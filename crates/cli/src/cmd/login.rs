@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use oras_artifact::auth::store::DockerConfig;
 use oras_artifact::auth::{Credential, Secret};
+use rustix::termios::{InputModes, LocalModes, OptionalActions, Termios, tcgetattr, tcsetattr};
 
 use crate::Common;
 use crate::args::{Cmd, verbose};
@@ -44,16 +45,59 @@ pub(crate) fn config_path(given: &[PathBuf]) -> Result<PathBuf> {
         })
 }
 
-/// Prints `prompt` and reads a line: without echo when `silent` and stdin is a terminal.
+/// Prints `prompt` and reads a line: without echo when `silent` and stdin is a terminal
+/// (echo is off before the prompt shows, and back on however the read ends).
 fn read_line(printer: &Printer, prompt: &str, silent: bool) -> Result<String> {
+    let stdin = std::io::stdin();
+    let hidden = if silent && stdin.is_terminal() {
+        Some(Hidden::new(&stdin)?)
+    } else {
+        None
+    };
     printer.raw(prompt.as_bytes())?;
-    if silent && std::io::stdin().is_terminal() {
-        // It ends the line the answer was typed on.
-        return Ok(rpassword::read_password()?);
-    }
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line)?;
+    stdin.lock().read_line(&mut line)?;
+    if hidden.is_some() {
+        drop(hidden);
+        // The newline typed was not echoed either.
+        printer.line("");
+    }
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+/// A terminal's echo turned off until dropped.
+struct Hidden<'a> {
+    stdin: &'a std::io::Stdin,
+    saved: Termios,
+}
+
+impl<'a> Hidden<'a> {
+    fn new(stdin: &'a std::io::Stdin) -> std::io::Result<Self> {
+        let saved = tcgetattr(stdin)?;
+        let mut quiet = saved.clone();
+        // As Go's term.ReadPassword: no echo, lines and signals as usual.
+        quiet.local_modes.remove(LocalModes::ECHO);
+        quiet
+            .local_modes
+            .insert(LocalModes::ICANON | LocalModes::ISIG);
+        quiet.input_modes.insert(InputModes::ICRNL);
+        tcsetattr(stdin, OptionalActions::Now, &quiet)?;
+        // Interrupted (Ctrl-C while typing): echo back on before the process ends.
+        let restore = saved.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                let _ = tcsetattr(std::io::stdin(), OptionalActions::Now, &restore);
+                std::process::exit(130);
+            }
+        });
+        Ok(Self { stdin, saved })
+    }
+}
+
+impl Drop for Hidden<'_> {
+    fn drop(&mut self) {
+        let _ = tcsetattr(self.stdin, OptionalActions::Now, &self.saved);
+    }
 }
 
 pub(crate) async fn run(_common: &Common, a: Args) -> Result<()> {
