@@ -140,7 +140,7 @@ pub async fn fetch_to_writer(
     progress.emit(Event::Started(desc));
     let r = async {
         let mut verifier = Verifier::for_descriptor(desc)?;
-        let mut stream = progress.counting(desc, target.fetch(desc).await?);
+        let mut stream = progress.counting(desc, target.fetch_unhashed(desc).await?);
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(Error::Stream)?;
             verifier.update(&chunk)?;

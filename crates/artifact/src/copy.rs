@@ -320,9 +320,10 @@ impl Copier<'_> {
         let body = match self.src.replayable(desc) {
             Some(body) => body,
             None => {
+                // The destination verifies what it stores: no need to hash on the way.
                 let stream = self
                     .src
-                    .fetch(desc)
+                    .fetch_unhashed(desc)
                     .await
                     .map_err(|e| e.at(Side::Source, desc))?;
                 Body::from_stream(stream, Some(desc.size))

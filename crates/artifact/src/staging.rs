@@ -265,12 +265,11 @@ async fn download(
         Err(e) => return Err(e),
     };
     if !resumed {
-        let stream = progress.counting(desc, target.fetch(desc).await?);
-        // Writing (and hashing, unless the source verifies as it streams: then this task
-        // hashes while it receives) runs on a thread of its own. If the pull is dropped
-        // meanwhile, that thread removes the staging directory when it ends.
-        let verified = target.fetch_verifies();
-        write_verified(stream, desc, at, verified, false, cancel.enter()).await?;
+        let stream = progress.counting(desc, target.fetch_unhashed(desc).await?);
+        // Writing and hashing run on threads of their own while this task receives. If the
+        // pull is dropped meanwhile, the writing thread removes the staging directory when
+        // it ends.
+        write_verified(stream, desc, at, false, false, cancel.enter()).await?;
     }
     if desc.annotation(annotations::ORAS_CONTENT_UNPACK) != Some("true") {
         return Ok(Staged::File(at.to_owned()));

@@ -193,11 +193,12 @@ pub(crate) async fn write_verified(
 }
 
 /// Writes `stream` to the file at `path` (a new one, or appended to when `append`),
-/// checked by `verifier` when given, overlapping the two halves of the work: this task
-/// receives chunks while a blocking thread hashes and writes them (a bounded channel of 16
-/// chunks between them keeps memory flat). The file is synced when `sync`, and removed on
-/// any failure, a stream error included. `on_exit` runs on the thread when it is done,
-/// whether or not this future is still there to see it (cleanup after cancellation).
+/// checked by `verifier` when given, splitting the work three ways: this task receives
+/// chunks, a blocking thread writes them, and another hashes them (each behind a bounded
+/// channel of 16 chunks, which keeps memory flat; hashing, the slowest, paces the rest).
+/// The file is synced when `sync`, and removed on any failure, a stream error included.
+/// `on_exit` runs on the writing thread when both threads are done, whether or not this
+/// future is still there to see it (cleanup after cancellation).
 pub(crate) async fn write_to(
     mut stream: ByteStream,
     path: &Path,
@@ -207,11 +208,35 @@ pub(crate) async fn write_to(
     on_exit: impl FnOnce() + Send + 'static,
 ) -> Result<()> {
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(16);
+    let hashing = verifier.map(|mut v| {
+        let (htx, mut hrx) = tokio::sync::mpsc::channel::<Bytes>(16);
+        let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<Result<()>>(1);
+        std::thread::Builder::new()
+            .name("oras-hash".into())
+            .spawn(move || {
+                let mut result = Ok(());
+                while let Some(chunk) = hrx.blocking_recv() {
+                    if let Err(e) = v.update(&chunk) {
+                        result = Err(e.into());
+                        break;
+                    }
+                }
+                if result.is_ok() {
+                    result = v.finish().map_err(Into::into);
+                }
+                let _ = done_tx.send(result);
+            })
+            .map(|_| (htx, done_rx))
+    });
+    let (htx, done_rx) = match hashing {
+        Some(Ok((htx, done_rx))) => (Some(htx), Some(done_rx)),
+        Some(Err(e)) => return Err(Error::io(path)(e)),
+        None => (None, None),
+    };
     let owned = path.to_owned();
     let writer = tokio::task::spawn_blocking(move || {
-        let result = (|| {
+        let written = (|| {
             use std::io::Write;
-            let mut verifier = verifier;
             let mut f = std::fs::OpenOptions::new()
                 .write(true)
                 .create(true)
@@ -220,19 +245,19 @@ pub(crate) async fn write_to(
                 .open(&owned)
                 .map_err(Error::io(&owned))?;
             while let Some(chunk) = rx.blocking_recv() {
-                if let Some(v) = &mut verifier {
-                    v.update(&chunk)?;
-                }
                 f.write_all(&chunk).map_err(Error::io(&owned))?;
-            }
-            if let Some(mut v) = verifier {
-                v.finish()?;
             }
             if sync {
                 f.sync_all().map_err(Error::io(&owned))?;
             }
             Ok(())
         })();
+        // The hash's answer, once the hashing thread has seen every chunk.
+        let hashed = match done_rx {
+            Some(rx) => rx.recv().unwrap_or(Err(Error::Cancelled)),
+            None => Ok(()),
+        };
+        let result = hashed.and(written);
         if result.is_err() {
             let _ = std::fs::remove_file(&owned);
         }
@@ -242,8 +267,13 @@ pub(crate) async fn write_to(
     let mut received = Ok(());
     while let Some(chunk) = stream.next().await {
         match chunk {
-            // A writer that stopped (a digest or size error) is waited for below.
+            // A thread that stopped (a digest or size error) is waited for below.
             Ok(c) => {
+                if let Some(h) = &htx
+                    && h.send(c.clone()).await.is_err()
+                {
+                    break;
+                }
                 if tx.send(c).await.is_err() {
                     break;
                 }
@@ -255,6 +285,7 @@ pub(crate) async fn write_to(
         }
     }
     drop(tx);
+    drop(htx);
     let written = writer.await?;
     received.and(written)
 }

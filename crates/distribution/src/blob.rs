@@ -63,6 +63,13 @@ impl Repository {
         self.reader(desc, verifier, 0).await
     }
 
+    /// [`fetch_blob`](Self::fetch_blob) without hashing: resumed the same way and checked
+    /// for its length, for a consumer that hashes the bytes itself (they are hashed once,
+    /// where the consumer has a core for it).
+    pub async fn fetch_blob_unhashed(&self, desc: &Descriptor) -> Result<BlobReader> {
+        self.reader(desc, Verifier::length_only(desc), 0).await
+    }
+
     /// Fetches a blob from byte `start`, for resuming a download whose first `start` bytes
     /// were hashed into `prefix`. The end is verified against the whole blob's digest.
     pub async fn fetch_blob_from(

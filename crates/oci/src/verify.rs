@@ -112,6 +112,19 @@ impl Verifier {
         Self::new(desc.digest.clone(), desc.size)
     }
 
+    /// Checks only the length of the content `desc` describes, not its digest: for a
+    /// stream whose consumer hashes the bytes itself (on a thread of its own, say), so they
+    /// are hashed once.
+    pub fn length_only(desc: &Descriptor) -> Self {
+        Self {
+            digester: None,
+            expected: desc.digest.clone(),
+            size: desc.size,
+            received: 0,
+            mismatch: None,
+        }
+    }
+
     /// Continues verifying content whose first `received` bytes were already fed to
     /// `digester` (resuming a download from where a file on disk ends).
     pub fn resume(

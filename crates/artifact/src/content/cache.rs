@@ -45,7 +45,8 @@ impl<T: ReadOnlyTarget> Fetch for Cached<T> {
     fn fetch<'a>(&'a self, desc: &'a Descriptor) -> BoxFuture<'a, Result<ByteStream>> {
         Box::pin(async move {
             if !self.cache.exists(desc).await? {
-                let stream = self.source.fetch(desc).await?;
+                // The cache verifies what it stores.
+                let stream = self.source.fetch_unhashed(desc).await?;
                 self.cache
                     .push(desc, Body::from_stream(stream, Some(desc.size)))
                     .await?;

@@ -123,6 +123,14 @@ pub trait ReadOnlyTarget: Fetch + Resolve + ListTags + ListReferrers + fmt::Debu
         None
     }
 
+    /// The content of `desc` for a consumer that hashes it itself: a store whose
+    /// [`fetch`](Fetch::fetch) verifies as it streams may leave the hashing out (checking
+    /// the length still), so the bytes are hashed once, where the consumer has a core
+    /// for it. The default is [`fetch`](Fetch::fetch).
+    fn fetch_unhashed<'a>(&'a self, desc: &'a Descriptor) -> BoxFuture<'a, Result<ByteStream>> {
+        self.fetch(desc)
+    }
+
     /// Where a [`Mount`] could link this store's content from, if anywhere: for a registry
     /// repository, its registry and name.
     fn mount_source(&self) -> Option<MountSource> {
@@ -190,6 +198,10 @@ impl<T: ReadOnlyTarget + ?Sized> ReadOnlyTarget for Box<T> {
 
     fn replayable(&self, desc: &Descriptor) -> Option<Body> {
         (**self).replayable(desc)
+    }
+
+    fn fetch_unhashed<'a>(&'a self, desc: &'a Descriptor) -> BoxFuture<'a, Result<ByteStream>> {
+        (**self).fetch_unhashed(desc)
     }
 
     fn mount_source(&self) -> Option<MountSource> {
@@ -411,8 +423,8 @@ pub async fn fetch_to_file(
     path: &Path,
 ) -> Result<()> {
     let tmp = path.with_extension("oras-partial");
-    let stream = target.fetch(desc).await?;
-    write_verified(stream, desc, &tmp, target.fetch_verifies(), false, || {}).await?;
+    let stream = target.fetch_unhashed(desc).await?;
+    write_verified(stream, desc, &tmp, false, false, || {}).await?;
     tokio::fs::rename(&tmp, path).await.map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         Error::io(path)(e)

@@ -133,9 +133,18 @@ impl ReadOnlyTarget for Remote {
         true
     }
 
+    fn fetch_unhashed<'a>(&'a self, desc: &'a Descriptor) -> BoxFuture<'a, Result<ByteStream>> {
+        Box::pin(async move {
+            if media_type::is_manifest(&desc.media_type) {
+                return self.fetch(desc).await;
+            }
+            Ok(blob_stream(self.repo.fetch_blob_unhashed(desc).await?))
+        })
+    }
+
     /// A blob as a body that fetches it again for every send: between registries it goes
     /// up in one streaming PUT while it is received, and a retried PUT reads the source
-    /// again.
+    /// again. It is not hashed here: the destination it goes to verifies what it stores.
     fn replayable(&self, desc: &Descriptor) -> Option<Body> {
         if media_type::is_manifest(&desc.media_type) {
             return None;
@@ -146,7 +155,7 @@ impl ReadOnlyTarget for Remote {
             let (repo, desc) = (repo.clone(), desc.clone());
             Ok(lazy(async move {
                 let reader = repo
-                    .fetch_blob(&desc)
+                    .fetch_blob_unhashed(&desc)
                     .await
                     .map_err(|e| Box::new(e) as BoxError)?;
                 Ok(blob_stream(reader))
