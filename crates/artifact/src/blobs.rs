@@ -17,9 +17,10 @@ use oras_oci::{Algorithm, Descriptor, Digest, Digester};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 use crate::content::{ReadOnlyTarget, Target};
+use crate::overlap;
 use crate::progress::{Event, Observer, Progress};
 use crate::push::{hash_file, report, temp_name, upload};
-use crate::stream::{RemoveOnDrop, write_to};
+use crate::stream::{HashThread, RemoveOnDrop, write_to};
 use crate::{Error, Result};
 
 /// The descriptor of a file as a blob of `media_type`: its size and SHA-256, read in
@@ -48,9 +49,35 @@ pub async fn push_file(
     Ok(true)
 }
 
+/// Pushes the file `path` as a blob of `media_type`, its digest computed on the way, and
+/// returns its descriptor. A large file (64 MiB and more) goes up through an upload
+/// session of the target while another thread hashes it, and the digest goes with the
+/// commit, so the push costs about the upload alone (a blob the target turns out to have
+/// is skipped and the session abandoned); otherwise the file is [described](describe_file)
+/// first and [pushed](push_file). Events as [`push_file`]'s.
+pub async fn hash_and_push_file(
+    target: &dyn Target,
+    path: &Path,
+    media_type: &str,
+    observer: Option<Arc<dyn Observer>>,
+) -> Result<Descriptor> {
+    let progress = Progress(observer);
+    if let Some(sessions) = target.upload_sessions()
+        && let Some(size) = overlap::worth_it(path).await
+        && let Ok(Some(session)) = sessions.open(size).await
+    {
+        let describe = |digest, size| Descriptor::new(media_type, digest, size);
+        return overlap::push(target, session, path, size, describe, &progress, None).await;
+    }
+    let desc = describe_file(path, media_type).await?;
+    push_file(target, &desc, path, progress.0.clone()).await?;
+    Ok(desc)
+}
+
 /// Pushes `size` bytes of `stream` as a blob of `media_type` (bytes past `size` are left
-/// unread; fewer is an error). With `digest` given the stream goes as it is, unless the
-/// target has that blob; without, it is hashed as it goes: sent through an upload session
+/// unread; fewer is an error). With `digest` given the stream goes as it is (in one request
+/// through an upload session when the target offers one), unless the target has that
+/// blob; without, it is hashed as it goes: sent through an upload session
 /// that takes the digest at the commit when the target offers one, else spooled to a
 /// temporary file first. Returns the descriptor.
 pub async fn push_stream(
@@ -72,7 +99,22 @@ pub async fn push_stream(
         progress.emit(Event::Queued(&desc));
         progress.emit(Event::Started(&desc));
         let body = Body::from_stream(progress.counting(&desc, stream), Some(size));
-        let r = target.push(&desc, body).await;
+        // One streamed request where the target offers a session for it (a stream cannot
+        // be sent twice anyway); else the target's own push, which sends a stream this
+        // large in chunks it can retry one by one, at the cost of a request per chunk.
+        let r = match target.upload_sessions() {
+            Some(sessions) => match sessions.open(size).await? {
+                Some(mut session) => match session.write(body, size).await {
+                    Ok(()) => session.commit(&desc).await,
+                    Err(e) => {
+                        let _ = session.cancel().await;
+                        Err(e)
+                    }
+                },
+                None => target.push(&desc, body).await,
+            },
+            None => target.push(&desc, body).await,
+        };
         report(&progress, &desc, &r);
         r?;
         return Ok(desc);
@@ -139,16 +181,19 @@ pub async fn fetch_to_writer(
     progress.emit(Event::Queued(desc));
     progress.emit(Event::Started(desc));
     let r = async {
-        let mut verifier = Verifier::for_descriptor(desc)?;
+        let hash = HashThread::spawn(Verifier::for_descriptor(desc)?)
+            .map_err(|e| Error::io("<hashing thread>")(e))?;
         let mut stream = progress.counting(desc, target.fetch_unhashed(desc).await?);
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(Error::Stream)?;
-            verifier.update(&chunk)?;
+            // A hash that stopped early (too many bytes) answers below.
+            let _ = hash.chunks.send(chunk.clone()).await;
             out.write_all(&chunk)
                 .await
                 .map_err(|e| Error::io("<output>")(e))?;
         }
-        verifier.finish()?;
+        drop(hash.chunks);
+        hash.done.await.unwrap_or(Err(Error::Cancelled))?;
         out.flush().await.map_err(|e| Error::io("<output>")(e))
     }
     .await;

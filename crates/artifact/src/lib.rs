@@ -59,7 +59,7 @@ mod staging;
 mod stream;
 
 pub use archive::UnpackLimits;
-pub use blobs::{describe_file, fetch_to_writer, push_file, push_stream};
+pub use blobs::{describe_file, fetch_to_writer, hash_and_push_file, push_file, push_stream};
 pub use content::cache::Cached;
 pub use content::layout::OciLayout;
 pub use content::layout_tar::OciLayoutTar;

@@ -5,13 +5,15 @@
 use std::sync::{Arc, OnceLock};
 use std::task::Poll;
 
-use oras_oci::Descriptor;
+use std::path::Path;
+
+use oras_oci::{Descriptor, Digest};
 use tokio::sync::SemaphorePermit;
 
 use crate::Result;
 use crate::content::{Target, UploadSession};
 use crate::progress::{Event, Progress};
-use crate::push::{FileSpec, PushOptions, file_layer, hash_file, push_file_counting};
+use crate::push::{hash_file, push_file_counting};
 use crate::stream::{StreamWrap, file_body};
 
 /// Files at least this large are uploaded while they are hashed: for smaller ones the
@@ -19,34 +21,34 @@ use crate::stream::{StreamWrap, file_body};
 /// 64 MiB hash in some 35 ms).
 const OVERLAP_MIN: u64 = 64 << 20;
 
-/// The size of `f`, when it is a file large enough to be worth uploading while hashed.
-pub(crate) async fn worth_it(f: &FileSpec) -> Option<u64> {
-    let meta = tokio::fs::metadata(&f.path).await.ok()?;
+/// The size of `path`, when it is a file large enough to be worth uploading while hashed.
+pub(crate) async fn worth_it(path: &Path) -> Option<u64> {
+    let meta = tokio::fs::metadata(path).await.ok()?;
     (meta.is_file() && meta.len() >= OVERLAP_MIN).then_some(meta.len())
 }
 
-/// Sends the file in one write of `session` while another thread computes its digest.
-/// With the digest known, a blob the target already has is skipped (the session is
+/// Sends the file at `path` in one write of `session` while another thread computes its
+/// digest, and `describe` makes the blob's descriptor of it. With the digest known, a blob the target already has is skipped (the session is
 /// abandoned; at most the bytes sent meanwhile were spent), otherwise the session is
 /// committed under it. If the overlapped upload fails anywhere, the blob is uploaded again
-/// the ordinary way, with its retries and resumption. `turn` (the hashing lane) is released
-/// as soon as the hash is done.
+/// the ordinary way, with its retries and resumption. `turn` (the hashing lane, when there
+/// is one) is released as soon as the hash is done.
 pub(crate) async fn push(
     target: &dyn Target,
     mut session: Box<dyn UploadSession + '_>,
-    f: &FileSpec,
+    path: &Path,
     size: u64,
-    options: &PushOptions,
+    describe: impl FnOnce(Digest, u64) -> Descriptor,
     progress: &Progress,
-    turn: SemaphorePermit<'_>,
+    turn: Option<SemaphorePermit<'_>>,
 ) -> Result<Descriptor> {
     // Bytes are counted for progress once the descriptor is known.
     let known = Arc::new(OnceLock::new());
     let (counter, slot) = (progress.clone(), known.clone());
     let count: StreamWrap = Arc::new(move |s| counter.counting_pending(slot.clone(), s));
-    let body = file_body(&f.path, size, Some(count))?;
+    let body = file_body(path, size, Some(count))?;
     let mut sending = Box::pin(session.write(body, size));
-    let mut hashing = Box::pin(hash_file(f.path.clone()));
+    let mut hashing = Box::pin(hash_file(path.to_owned()));
     let mut sent = None;
     let hashed = std::future::poll_fn(|cx| {
         if sent.is_none()
@@ -66,7 +68,7 @@ pub(crate) async fn push(
             return Err(e);
         }
     };
-    let desc = file_layer(f, options, digest, hashed_size);
+    let desc = describe(digest, hashed_size);
     let exists = target.exists(&desc).await;
     if !matches!(exists, Ok(false)) {
         drop(sending);
@@ -100,7 +102,7 @@ pub(crate) async fn push(
     };
     let result = match committed {
         Ok(()) => Ok(()),
-        Err(_) => push_file_counting(target, &desc, &f.path, progress).await,
+        Err(_) => push_file_counting(target, &desc, path, progress).await,
     };
     match &result {
         Ok(()) => progress.emit(Event::Finished(&desc)),

@@ -311,14 +311,24 @@ async fn upload_layers(
             .await
             .expect("the semaphore is never closed");
         if let Some(sessions) = target.upload_sessions()
-            && let Some(size) = overlap::worth_it(f).await
+            && let Some(size) = overlap::worth_it(&f.path).await
         {
             let permit = limit
                 .acquire()
                 .await
                 .expect("the semaphore is never closed");
             if let Ok(Some(session)) = sessions.open(size).await {
-                let desc = overlap::push(target, session, f, size, options, progress, turn).await?;
+                let describe = |digest, size| file_layer(f, options, digest, size);
+                let desc = overlap::push(
+                    target,
+                    session,
+                    &f.path,
+                    size,
+                    describe,
+                    progress,
+                    Some(turn),
+                )
+                .await?;
                 drop(permit);
                 return Ok((desc, f.path.clone()));
             }

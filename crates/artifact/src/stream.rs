@@ -192,6 +192,41 @@ pub(crate) async fn write_verified(
     write_to(stream, path, false, verifier, sync, on_exit).await
 }
 
+/// Blobs smaller than this are hashed as they are received rather than on a thread.
+const HASH_THREAD_MIN: u64 = 1 << 20;
+
+/// A thread of its own that checks chunks against a [`Verifier`], so hashing (the most
+/// CPU a transfer costs) runs beside receiving and writing instead of between them.
+pub(crate) struct HashThread {
+    /// Where the chunks go, in order (bounded: 16 chunks); dropping it ends the hash.
+    pub(crate) chunks: tokio::sync::mpsc::Sender<Bytes>,
+    /// The verdict once every chunk was seen: a digest or size mismatch is an error.
+    pub(crate) done: tokio::sync::oneshot::Receiver<Result<()>>,
+}
+
+impl HashThread {
+    pub(crate) fn spawn(mut verifier: Verifier) -> std::io::Result<Self> {
+        let (chunks, mut rx) = tokio::sync::mpsc::channel::<Bytes>(16);
+        let (done_tx, done) = tokio::sync::oneshot::channel();
+        std::thread::Builder::new()
+            .name("oras-hash".into())
+            .spawn(move || {
+                let mut result = Ok(());
+                while let Some(chunk) = rx.blocking_recv() {
+                    if let Err(e) = verifier.update(&chunk) {
+                        result = Err(e.into());
+                        break;
+                    }
+                }
+                if result.is_ok() {
+                    result = verifier.finish().map_err(Into::into);
+                }
+                let _ = done_tx.send(result);
+            })?;
+        Ok(Self { chunks, done })
+    }
+}
+
 /// Writes `stream` to the file at `path` (a new one, or appended to when `append`),
 /// checked by `verifier` when given, splitting the work three ways: this task receives
 /// chunks, a blocking thread writes them, and another hashes them (each behind a bounded
@@ -208,30 +243,16 @@ pub(crate) async fn write_to(
     on_exit: impl FnOnce() + Send + 'static,
 ) -> Result<()> {
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(16);
-    let hashing = verifier.map(|mut v| {
-        let (htx, mut hrx) = tokio::sync::mpsc::channel::<Bytes>(16);
-        let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<Result<()>>(1);
-        std::thread::Builder::new()
-            .name("oras-hash".into())
-            .spawn(move || {
-                let mut result = Ok(());
-                while let Some(chunk) = hrx.blocking_recv() {
-                    if let Err(e) = v.update(&chunk) {
-                        result = Err(e.into());
-                        break;
-                    }
-                }
-                if result.is_ok() {
-                    result = v.finish().map_err(Into::into);
-                }
-                let _ = done_tx.send(result);
-            })
-            .map(|_| (htx, done_rx))
-    });
-    let (htx, done_rx) = match hashing {
-        Some(Ok((htx, done_rx))) => (Some(htx), Some(done_rx)),
-        Some(Err(e)) => return Err(Error::io(path)(e)),
-        None => (None, None),
+    // A small blob is hashed here as it arrives: a thread of its own would cost more than
+    // the hash.
+    let (mut inline, verifier) = match verifier {
+        Some(v) if v.remaining() < HASH_THREAD_MIN => (Some(v), None),
+        other => (None, other),
+    };
+    let (htx, done_rx) = match verifier.map(HashThread::spawn).transpose() {
+        Ok(Some(h)) => (Some(h.chunks), Some(h.done)),
+        Ok(None) => (None, None),
+        Err(e) => return Err(Error::io(path)(e)),
     };
     let owned = path.to_owned();
     let writer = tokio::task::spawn_blocking(move || {
@@ -254,7 +275,7 @@ pub(crate) async fn write_to(
         })();
         // The hash's answer, once the hashing thread has seen every chunk.
         let hashed = match done_rx {
-            Some(rx) => rx.recv().unwrap_or(Err(Error::Cancelled)),
+            Some(rx) => rx.blocking_recv().unwrap_or(Err(Error::Cancelled)),
             None => Ok(()),
         };
         let result = hashed.and(written);
@@ -265,10 +286,17 @@ pub(crate) async fn write_to(
         result
     });
     let mut received = Ok(());
+    let mut mismatch = None;
     while let Some(chunk) = stream.next().await {
         match chunk {
             // A thread that stopped (a digest or size error) is waited for below.
             Ok(c) => {
+                if let Some(v) = &mut inline
+                    && let Err(e) = v.update(&c)
+                {
+                    mismatch = Some(e);
+                    break;
+                }
                 if let Some(h) = &htx
                     && h.send(c.clone()).await.is_err()
                 {
@@ -284,8 +312,18 @@ pub(crate) async fn write_to(
             }
         }
     }
+    if received.is_ok()
+        && mismatch.is_none()
+        && let Some(v) = &mut inline
+    {
+        mismatch = v.finish().err();
+    }
     drop(tx);
     drop(htx);
     let written = writer.await?;
+    if let Some(e) = mismatch {
+        let _ = std::fs::remove_file(path);
+        return Err(e.into());
+    }
     received.and(written)
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use oras_artifact::auth::{Authenticator, StaticCredentials};
-use oras_artifact::distribution::{Client, ClientConfig, HyperTransport};
+use oras_artifact::distribution::{Body, Client, ClientConfig, HyperTransport};
 use oras_artifact::prelude::*;
 use oras_artifact::progress::Event;
 use oras_artifact::{CopyOptions, FileSpec, PullOptions, PushOptions, Remote, copy, pull, push};
@@ -421,45 +421,170 @@ async fn a_pull_from_a_registry_never_writes_corrupt_bytes() {
     let work = TempDir::new();
     let registry = FakeRegistry::new(FakeAuth::None);
     let server = FakeServer::start(registry.clone());
-    let target = remote(&server, "corrupt/app");
-    let file = work.join("a");
-    write_file(&file, 300_000, 3);
-    let data = std::fs::read(&file).unwrap();
-    let mut o = PushOptions::default();
-    o.artifact_type = Some("application/vnd.test".into());
-    o.tags = vec!["v1".into()];
-    push(&target, &[FileSpec::named(&file, "a.bin")], &o)
-        .await
-        .unwrap();
-    let mut longer = data.clone();
-    longer.extend_from_slice(b"one byte too many");
-    let faults = [
-        ("flipped", Fault::Corrupt),
-        ("extended", Fault::Status(200, Vec::new(), longer)),
-    ];
-    for (what, fault) in faults {
-        server.fault("GET /v2/corrupt/app/blobs/", fault);
-        let out = work.join(what);
-        let err = pull(&target, "v1", &out, &PullOptions::default())
+    // Small blobs are hashed as they arrive, larger ones on a thread of their own: both
+    // refuse what is wrong.
+    for (name, size) in [("a", 300_000), ("b", 3 << 20)] {
+        let target = remote(&server, &format!("corrupt/{name}"));
+        let file = work.join(name);
+        write_file(&file, size, 3);
+        let data = std::fs::read(&file).unwrap();
+        let mut o = PushOptions::default();
+        o.artifact_type = Some("application/vnd.test".into());
+        o.tags = vec!["v1".into()];
+        push(&target, &[FileSpec::named(&file, "a.bin")], &o)
             .await
-            .expect_err(what);
-        let err = oras_tests::report(&err);
-        assert_eq!(server.pending_faults(), 0, "{what}: the fault was met");
-        assert!(
-            err.contains("digest") || err.contains("size") || err.contains("bytes"),
-            "{what}: {err}"
-        );
-        assert!(
-            !out.exists(),
-            "{what}: nothing is written, not even the output directory"
-        );
+            .unwrap();
+        let mut longer = data.clone();
+        longer.extend_from_slice(b"one byte too many");
+        let faults = [
+            ("flipped", Fault::Corrupt),
+            ("extended", Fault::Status(200, Vec::new(), longer)),
+        ];
+        for (what, fault) in faults {
+            server.fault(&format!("GET /v2/corrupt/{name}/blobs/"), fault);
+            let out = work.join(what);
+            let err = pull(&target, "v1", &out, &PullOptions::default())
+                .await
+                .expect_err(what);
+            let err = oras_tests::report(&err);
+            assert_eq!(server.pending_faults(), 0, "{what}: the fault was met");
+            assert!(
+                err.contains("digest") || err.contains("size") || err.contains("bytes"),
+                "{name} {what}: {err}"
+            );
+            assert!(
+                !out.exists(),
+                "{name} {what}: nothing is written, not even the output directory"
+            );
+        }
     }
-    // Only the source file: no output directory, no staging left.
-    let leftovers: Vec<_> = std::fs::read_dir(work.join("."))
+    // Only the source files: no output directory, no staging left.
+    let mut leftovers: Vec<_> = std::fs::read_dir(work.join("."))
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
-    assert_eq!(leftovers, ["a"]);
+    leftovers.sort();
+    assert_eq!(leftovers, ["a", "b"]);
+}
+
+/// What one blob's progress events were: queued, started, skipped, finished, most bytes.
+type BlobEvents = Arc<std::sync::Mutex<(bool, bool, bool, bool, u64)>>;
+
+/// Records the progress events of one blob.
+fn blob_events() -> (BlobEvents, Arc<dyn oras_artifact::progress::Observer>) {
+    let seen = Arc::new(std::sync::Mutex::new((false, false, false, false, 0u64)));
+    let record = seen.clone();
+    let observer = Arc::new(move |e: Event<'_>| {
+        let mut s = record.lock().unwrap();
+        match e {
+            Event::Queued(_) => s.0 = true,
+            Event::Started(_) => s.1 = true,
+            Event::Skipped(_) => s.2 = true,
+            Event::Finished(_) => s.3 = true,
+            Event::Bytes(_, n) => s.4 = s.4.max(n),
+            _ => {}
+        }
+    });
+    (seen, observer)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blob_file_is_hashed_while_it_goes_up_and_a_stream_with_its_digest_goes_in_one_request() {
+    let work = TempDir::new();
+    let registry = FakeRegistry::new(FakeAuth::None);
+    let server = FakeServer::start(registry.clone());
+    let target = remote(&server, "blobs/app");
+    let file = work.join("big");
+    let size = 70u64 << 20;
+    write_file(&file, size as usize, 21);
+    let expected = oras_artifact::describe_file(&file, "application/vnd.test.blob")
+        .await
+        .unwrap();
+
+    let (seen, observer) = blob_events();
+    let desc = oras_artifact::hash_and_push_file(
+        &target,
+        &file,
+        "application/vnd.test.blob",
+        Some(observer),
+    )
+    .await
+    .unwrap();
+    assert_eq!(desc, expected);
+    assert_eq!(*seen.lock().unwrap(), (true, true, false, true, size));
+    let requests = registry.seen();
+    let methods: Vec<&str> = requests.iter().map(|s| s.method.as_str()).collect();
+    assert_eq!(
+        methods.iter().filter(|m| **m == "PATCH").count(),
+        1,
+        "one PATCH carries the file while it is hashed: {requests:?}"
+    );
+    assert!(
+        requests.iter().any(|s| s.method == "PUT"
+            && s.path.contains(&format!("digest={}", desc.digest))
+            && s.status == 201),
+        "{requests:?}"
+    );
+    assert!(registry.has_blob(desc.digest.as_ref()));
+
+    // Again: the blob is there once the hash is known, so nothing is committed.
+    registry.clear_seen();
+    let (seen, observer) = blob_events();
+    let again = oras_artifact::hash_and_push_file(
+        &target,
+        &file,
+        "application/vnd.test.blob",
+        Some(observer),
+    )
+    .await
+    .unwrap();
+    assert_eq!(again, expected);
+    assert!(seen.lock().unwrap().2, "skipped");
+    assert!(!registry.seen().iter().any(|s| s.method == "PUT"));
+    assert_eq!(registry.open_uploads(), 0);
+
+    // A stream with its digest given: one streamed request, not a PATCH per 8 MiB.
+    let registry = FakeRegistry::new(FakeAuth::None);
+    let server = FakeServer::start(registry.clone());
+    let other = remote(&server, "blobs/other");
+    let stream = Body::from_bytes(std::fs::read(&file).unwrap()).into_stream();
+    let pushed = oras_artifact::push_stream(
+        &other,
+        "application/vnd.test.blob",
+        size,
+        Some(expected.digest.clone()),
+        stream,
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(pushed.digest, expected.digest);
+    let requests = registry.seen();
+    assert_eq!(
+        requests.iter().filter(|s| s.method == "PATCH").count(),
+        1,
+        "{requests:?}"
+    );
+
+    // A wrong digest given with the stream: refused, nothing stored.
+    let wrong = oras_artifact::oci::Digest::parse(&format!("sha256:{}", "ab".repeat(32))).unwrap();
+    let stream = Body::from_bytes(std::fs::read(&file).unwrap()).into_stream();
+    let err = oras_artifact::push_stream(
+        &remote(&server, "blobs/wrong"),
+        "application/vnd.test.blob",
+        size,
+        Some(wrong.clone()),
+        stream,
+        None,
+    )
+    .await
+    .expect_err("the registry checks the digest");
+    assert!(
+        oras_tests::report(&err).contains("digest"),
+        "{}",
+        oras_tests::report(&err)
+    );
+    assert!(!registry.has_blob(wrong.as_ref()));
 }
 
 #[tokio::test]
@@ -565,4 +690,38 @@ async fn a_manifest_refused_for_a_lost_blob_is_sent_again_a_bounded_number_of_ti
         "the copy's tag PUT met the refusal"
     );
     assert_eq!(mirror.resolve(&"m1".parse().unwrap()).await.unwrap(), root);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blob_streamed_into_a_writer_is_checked_on_the_hashing_thread() {
+    let work = TempDir::new();
+    let registry = FakeRegistry::new(FakeAuth::None);
+    let server = FakeServer::start(registry.clone());
+    let target = remote(&server, "blobs/fetched");
+    let file = work.join("blob");
+    write_file(&file, 5 << 20, 23);
+    let desc = oras_artifact::describe_file(&file, "application/octet-stream")
+        .await
+        .unwrap();
+    oras_artifact::push_file(&target, &desc, &file, None)
+        .await
+        .unwrap();
+
+    let mut out = Vec::new();
+    oras_artifact::fetch_to_writer(&target, &desc, &mut out, None)
+        .await
+        .unwrap();
+    assert!(out == std::fs::read(&file).unwrap(), "every byte, in order");
+
+    server.fault("GET /v2/blobs/fetched/blobs/", Fault::Corrupt);
+    let mut out = Vec::new();
+    let err = oras_artifact::fetch_to_writer(&target, &desc, &mut out, None)
+        .await
+        .expect_err("a flipped byte is caught");
+    assert_eq!(server.pending_faults(), 0);
+    assert!(
+        oras_tests::report(&err).contains("digest"),
+        "{}",
+        oras_tests::report(&err)
+    );
 }

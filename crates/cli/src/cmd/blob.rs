@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use oras_artifact::oci::{Descriptor, Digest, media_type};
-use oras_artifact::{ReadOnlyTarget, fetch_to_file, fetch_to_writer, push_file, push_stream};
+use oras_artifact::{
+    ReadOnlyTarget, fetch_to_file, fetch_to_writer, hash_and_push_file, push_file, push_stream,
+};
 
 use crate::Common;
 use crate::args::{Cmd, verbose};
@@ -248,16 +250,24 @@ async fn push(common: &Common, a: PushArgs) -> Result<()> {
                 meta.len()
             )));
         }
-        let desc = match digest {
-            Some(d) => Descriptor::new(&a.media_type, d, meta.len()),
-            None => oras_artifact::describe_file(&path, &a.media_type)
-                .await
-                .map_err(|e| target.error(e))?,
-        };
-        push_file(store.as_ref(), &desc, &path, status.observer.clone())
+        match digest {
+            Some(d) => {
+                let desc = Descriptor::new(&a.media_type, d, meta.len());
+                push_file(store.as_ref(), &desc, &path, status.observer.clone())
+                    .await
+                    .map_err(|e| target.error(e))?;
+                desc
+            }
+            // Hashed while it goes up, where the target can take the digest at the end.
+            None => hash_and_push_file(
+                store.as_ref(),
+                &path,
+                &a.media_type,
+                status.observer.clone(),
+            )
             .await
-            .map_err(|e| target.error(e))?;
-        desc
+            .map_err(|e| target.error(e))?,
+        }
     };
     status.finish();
     if a.descriptor {
