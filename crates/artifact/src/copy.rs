@@ -21,7 +21,7 @@ use crate::progress::{Event, Observer, Progress};
 use crate::{Error, Result};
 
 /// How to copy.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct CopyOptions {
     /// Blobs copied at once (default 3, as oras-go).
@@ -43,6 +43,20 @@ pub struct CopyOptions {
     pub deep: bool,
     /// Receives progress events.
     pub observer: Option<Arc<dyn Observer>>,
+}
+
+impl Default for CopyOptions {
+    fn default() -> Self {
+        Self {
+            concurrency: 3,
+            platform: None,
+            referrers_depth: 0,
+            referrers_artifact_type: None,
+            include_non_distributable: false,
+            deep: false,
+            observer: None,
+        }
+    }
 }
 
 /// Copies the graph under `src_ref` (index, manifests, configs, layers, subjects) from

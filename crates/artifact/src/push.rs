@@ -78,7 +78,7 @@ impl FileSpec {
 }
 
 /// How to push.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct PushOptions {
     /// The artifact type (required by image spec 1.1 when there is no config).
@@ -111,6 +111,27 @@ pub struct PushOptions {
     pub disable_path_validation: bool,
     /// Receives progress events.
     pub observer: Option<Arc<dyn Observer>>,
+}
+
+impl Default for PushOptions {
+    fn default() -> Self {
+        Self {
+            artifact_type: None,
+            config: None,
+            platform: None,
+            annotations: BTreeMap::new(),
+            file_annotations: BTreeMap::new(),
+            config_annotations: BTreeMap::new(),
+            subject: None,
+            tags: Vec::new(),
+            version: PackVersion::default(),
+            created: Created::default(),
+            concurrency: 5,
+            preserve_metadata: false,
+            disable_path_validation: false,
+            observer: None,
+        }
+    }
 }
 
 impl PushOptions {

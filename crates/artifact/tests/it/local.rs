@@ -490,3 +490,12 @@ async fn a_failed_pull_removes_the_directories_it_created() {
     assert!(existing.is_dir());
     assert!(!existing.join("out").exists());
 }
+
+#[test]
+fn the_default_options_move_blobs_concurrently_as_documented() {
+    // As `oras push`, `oras pull` and `oras cp` (and oras-go): 5, 3 and 3 at a time. A
+    // derived Default once made the library copy and push one blob at a time.
+    assert_eq!(PushOptions::default().concurrency, 5);
+    assert_eq!(PullOptions::default().concurrency, 3);
+    assert_eq!(CopyOptions::default().concurrency, 3);
+}
