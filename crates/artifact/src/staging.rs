@@ -178,7 +178,7 @@ impl Staging {
             staged[i] = Some(Staged::File(at));
         }
         let staged: Vec<Staged> = staged.into_iter().flatten().collect();
-        let files = move_into_place(plan, staged).await?;
+        let files = move_into_place(plan, staged, &self.cancel).await?;
         self.succeeded = true;
         Ok(files)
     }
@@ -372,43 +372,60 @@ impl Cancel {
 }
 
 /// Moves what was staged to its destination: a file renamed, a directory's entries (the
-/// archive holds them under the title) moved over whatever had their names.
+/// archive holds them under the title) moved over whatever had their names. All on one
+/// blocking thread (a pull of many small files would otherwise pay a thread hand-off per
+/// call); it stops at the next file when the pull is dropped.
 async fn move_into_place(
     plan: &[(Descriptor, PathBuf)],
     staged: Vec<Staged>,
+    cancel: &Cancel,
+) -> Result<Vec<PulledFile>> {
+    let plan = plan.to_vec();
+    let (flag, exit) = (cancel.flag.clone(), cancel.enter());
+    tokio::task::spawn_blocking(move || {
+        let r = move_blocking(&plan, staged, &flag);
+        exit();
+        r
+    })
+    .await?
+}
+
+fn move_blocking(
+    plan: &[(Descriptor, PathBuf)],
+    staged: Vec<Staged>,
+    cancelled: &AtomicBool,
 ) -> Result<Vec<PulledFile>> {
     let mut files = Vec::new();
+    let mut made: Option<&Path> = None;
     for ((desc, dest), s) in plan.iter().zip(staged) {
+        if cancelled.load(Ordering::SeqCst) {
+            return Err(Error::Cancelled);
+        }
         match s {
             Staged::File(from) => {
-                if let Some(parent) = dest.parent() {
-                    tokio::fs::create_dir_all(parent)
-                        .await
-                        .map_err(Error::io(parent))?;
+                if let Some(parent) = dest.parent()
+                    && made != Some(parent)
+                {
+                    std::fs::create_dir_all(parent).map_err(Error::io(parent))?;
+                    made = Some(parent);
                 }
-                tokio::fs::rename(&from, dest)
-                    .await
-                    .map_err(Error::io(dest))?;
+                std::fs::rename(&from, dest).map_err(Error::io(dest))?;
             }
             Staged::Dir(from) => {
                 let base = dest.parent().unwrap_or(Path::new("."));
-                let mut entries = tokio::fs::read_dir(&from).await.map_err(Error::io(&from))?;
-                while let Some(e) = entries.next_entry().await.map_err(Error::io(&from))? {
+                for e in std::fs::read_dir(&from).map_err(Error::io(&from))? {
+                    let e = e.map_err(Error::io(&from))?;
                     let target = base.join(e.file_name());
-                    if let Ok(meta) = tokio::fs::symlink_metadata(&target).await {
+                    if let Ok(meta) = std::fs::symlink_metadata(&target) {
                         let removed = if meta.is_dir() {
-                            tokio::fs::remove_dir_all(&target).await
+                            std::fs::remove_dir_all(&target)
                         } else {
-                            tokio::fs::remove_file(&target).await
+                            std::fs::remove_file(&target)
                         };
                         removed.map_err(Error::io(&target))?;
                     }
-                    tokio::fs::create_dir_all(base)
-                        .await
-                        .map_err(Error::io(base))?;
-                    tokio::fs::rename(e.path(), &target)
-                        .await
-                        .map_err(Error::io(&target))?;
+                    std::fs::create_dir_all(base).map_err(Error::io(base))?;
+                    std::fs::rename(e.path(), &target).map_err(Error::io(&target))?;
                 }
             }
         }
