@@ -8,23 +8,23 @@
     reason = "a benchmark reports on the terminal"
 )]
 
-use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
-use std::sync::Arc;
-use std::time::Instant;
+mod floors;
+mod peers;
+mod report;
 
-use bytes::Bytes;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+
 use oras_artifact::auth::{Authenticator, Credential, StaticCredentials};
-use oras_artifact::distribution::{
-    Body, ByteStream, Client, ClientConfig, HyperTransport, Transport,
-};
-use oras_artifact::oci::{Algorithm, Digest, Digester};
+use oras_artifact::distribution::{Client, ClientConfig, HyperTransport};
 use oras_artifact::{
     CopyOptions, FileSpec, OciLayout, PullOptions, PushOptions, Remote, copy, pull, push,
 };
-use serde_json::{Value, json};
+use serde_json::json;
+
+use floors::{get_floor, hash_floor, put_floor, write_floor};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
@@ -42,6 +42,17 @@ fn scenarios() -> Vec<(&'static str, usize, usize)> {
         ("mid", 16, 32 << 20),
         ("many", 256, 64 << 10),
     ]
+}
+
+/// The bytes an operation on `scenario` moves (for MB/s).
+fn bytes_of(scenario: &str) -> u64 {
+    match scenario {
+        "multi" => peers::MULTI_BYTES,
+        _ => scenarios()
+            .iter()
+            .find(|s| s.0 == scenario)
+            .map_or(0, |s| (s.1 * s.2) as u64),
+    }
 }
 
 fn data_dir(scenario: &str) -> PathBuf {
@@ -127,8 +138,24 @@ fn cpu_now(registries: &[u32]) -> (f64, f64) {
 }
 
 /// Runs a command under GNU time (wall time, peak RSS, CPU) while reading the CPU time
-/// the registries (`registries`, their pids) spent.
+/// the registries (`registries`, their pids) spent. Its output goes nowhere.
 fn timed(cmd: &mut Command, registries: &[u32]) -> Result<Sample, Error> {
+    timed_from(cmd, None, registries)
+}
+
+/// Writes what earlier steps left in the page cache to disk, so that the kernel's
+/// write-back of their files neither slows nor throttles the next measurement.
+fn settle() {
+    let _ = Command::new("sync").status();
+}
+
+/// [`timed`], with standard input read from the file `stdin` when given.
+fn timed_from(
+    cmd: &mut Command,
+    stdin: Option<&Path>,
+    registries: &[u32],
+) -> Result<Sample, Error> {
+    settle();
     let shown = format!("{cmd:?}");
     let mut wrapped = Command::new("/usr/bin/time");
     wrapped
@@ -139,8 +166,21 @@ fn timed(cmd: &mut Command, registries: &[u32]) -> Result<Sample, Error> {
     if let Some(d) = cmd.get_current_dir() {
         wrapped.current_dir(d);
     }
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => wrapped.env(k, v),
+            None => wrapped.env_remove(k),
+        };
+    }
+    wrapped
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .stdin(match stdin {
+            Some(path) => Stdio::from(std::fs::File::open(path)?),
+            None => Stdio::null(),
+        });
     let (_, before) = cpu_now(registries);
-    let out = wrapped.output()?;
+    let out = wrapped.spawn()?.wait_with_output()?;
     let registry_cpu = cpu_now(registries).1 - before;
     let err = String::from_utf8_lossy(&out.stderr);
     if !out.status.success() {
@@ -236,159 +276,7 @@ async fn lib(args: &[String]) -> Result<(), Error> {
     Ok(())
 }
 
-/// SHA-256 of every file, one thread, fastest backend: seconds.
-fn hash_floor(files: &[PathBuf]) -> Result<(f64, Vec<(Digest, u64)>), Error> {
-    let start = Instant::now();
-    let mut out = Vec::new();
-    let mut buf = vec![0u8; 1 << 20];
-    for f in files {
-        let mut d = Digester::new(Algorithm::Sha256);
-        let mut file = std::fs::File::open(f)?;
-        let mut size = 0u64;
-        loop {
-            let n = file.read(&mut buf)?;
-            if n == 0 {
-                break;
-            }
-            d.update(&buf[..n]);
-            size += n as u64;
-        }
-        out.push((d.finish(), size));
-    }
-    Ok((start.elapsed().as_secs_f64(), out))
-}
-
-/// Runs jobs `limit` at a time.
-async fn bounded<F, Fut>(count: usize, limit: usize, job: F) -> Result<(), Error>
-where
-    F: Fn(usize) -> Fut,
-    Fut: std::future::Future<Output = Result<(), Error>> + Send + 'static,
-{
-    let sem = Arc::new(tokio::sync::Semaphore::new(limit));
-    let mut handles = Vec::new();
-    for i in 0..count {
-        let permit = sem.clone().acquire_owned().await?;
-        let fut = job(i);
-        handles.push(tokio::spawn(async move {
-            let r = fut.await;
-            drop(permit);
-            r
-        }));
-    }
-    for h in handles {
-        h.await??;
-    }
-    Ok(())
-}
-
-/// Raw GET of every blob, no hashing, at the pull concurrency: seconds.
-async fn get_floor(base: &str, repo: &str, blobs: &[(Digest, u64)]) -> Result<f64, Error> {
-    let t = Arc::new(HyperTransport::new()?);
-    let start = Instant::now();
-    let urls: Vec<String> = blobs
-        .iter()
-        .map(|(d, _)| format!("{base}/v2/{repo}/blobs/{d}"))
-        .collect();
-    bounded(urls.len(), PULL_CONCURRENCY, |i| {
-        let (t, url) = (t.clone(), urls[i].clone());
-        async move {
-            let resp = t.send(http::Request::get(url).body(Body::empty())?).await?;
-            let mut body = resp.into_body();
-            while let Some(c) = body.chunk().await {
-                c?;
-            }
-            Ok(())
-        }
-    })
-    .await?;
-    Ok(start.elapsed().as_secs_f64())
-}
-
-struct FileStream(std::fs::File, Vec<u8>);
-
-impl futures_core::Stream for FileStream {
-    type Item = Result<Bytes, oras_artifact::distribution::BoxError>;
-    fn poll_next(
-        mut self: std::pin::Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Self::Item>> {
-        let this = &mut *self;
-        std::task::Poll::Ready(match this.0.read(&mut this.1) {
-            Ok(0) => None,
-            Ok(n) => Some(Ok(Bytes::copy_from_slice(&this.1[..n]))),
-            Err(e) => Some(Err(Box::new(e))),
-        })
-    }
-}
-
-/// Raw POST+PUT of every blob with its digest known, at the push concurrency: seconds.
-async fn put_floor(
-    base: &str,
-    repo: &str,
-    files: &[PathBuf],
-    blobs: &[(Digest, u64)],
-    authorization: Option<http::HeaderValue>,
-) -> Result<f64, Error> {
-    let t = Arc::new(HyperTransport::new()?);
-    let start = Instant::now();
-    let jobs: Vec<(PathBuf, Digest, u64)> = files
-        .iter()
-        .zip(blobs)
-        .map(|(f, (d, s))| (f.clone(), d.clone(), *s))
-        .collect();
-    let (base, repo) = (base.to_owned(), repo.to_owned());
-    bounded(jobs.len(), PUSH_CONCURRENCY, |i| {
-        let (t, (file, digest, size), base, repo, auth) = (
-            t.clone(),
-            jobs[i].clone(),
-            base.clone(),
-            repo.clone(),
-            authorization.clone(),
-        );
-        async move {
-            let with_auth = |mut r: http::Request<Body>| {
-                if let Some(a) = &auth {
-                    r.headers_mut()
-                        .insert(http::header::AUTHORIZATION, a.clone());
-                }
-                r
-            };
-            let post = t
-                .send(with_auth(
-                    http::Request::post(format!("{base}/v2/{repo}/blobs/uploads/"))
-                        .header("content-length", "0")
-                        .body(Body::empty())?,
-                ))
-                .await?;
-            let loc = post
-                .headers()
-                .get("location")
-                .ok_or("no Location")?
-                .to_str()?
-                .to_owned();
-            let loc = if loc.starts_with('/') {
-                format!("{base}{loc}")
-            } else {
-                loc
-            };
-            let sep = if loc.contains('?') { '&' } else { '?' };
-            let stream: ByteStream =
-                Box::pin(FileStream(std::fs::File::open(&file)?, vec![0; 1 << 20]));
-            let put = http::Request::put(format!("{loc}{sep}digest={digest}"))
-                .header("content-length", size)
-                .header("content-type", "application/octet-stream")
-                .body(Body::from_stream(stream, Some(size)))?;
-            let resp = t.send(with_auth(put)).await?;
-            if resp.status() != 201 {
-                return Err(format!("PUT answered {}", resp.status()).into());
-            }
-            Ok(())
-        }
-    })
-    .await?;
-    Ok(start.elapsed().as_secs_f64())
-}
-
+/// Samples by data, operation and way (`cli`, `lib`, `floor`; or the peer's name).
 #[derive(Default)]
 struct Samples(BTreeMap<(String, String, String), Vec<Sample>>);
 
@@ -455,6 +343,7 @@ async fn measure(regs: &oras_tests::Registries, samples: &mut Samples) -> Result
             .iter()
             .filter_map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned()))
             .collect();
+        settle();
         let before = cpu_now(&pids);
         let (hash, blobs) = hash_floor(&files)?;
         samples.add_floor(scenario, "hash", hash, before, &pids);
@@ -484,6 +373,7 @@ async fn measure(regs: &oras_tests::Registries, samples: &mut Samples) -> Result
             .await?;
             samples.add_floor(scenario, "put-auth", put, before, &pids);
         }
+        settle();
         let before = cpu_now(&pids);
         let get = get_floor(
             &regs.anonymous.base_url(),
@@ -492,6 +382,10 @@ async fn measure(regs: &oras_tests::Registries, samples: &mut Samples) -> Result
         )
         .await?;
         samples.add_floor(scenario, "get", get, before, &pids);
+        settle();
+        let before = cpu_now(&pids);
+        let write = write_floor(&files, &tmp.join("write-floor"))?;
+        samples.add_floor(scenario, "write", write, before, &pids);
 
         let cli_ref = format!("{a}/cli/{scenario}:v1");
         let t = timed(
@@ -530,6 +424,9 @@ async fn measure(regs: &oras_tests::Registries, samples: &mut Samples) -> Result
         samples.add(scenario, "pull", "lib", t);
         std::fs::remove_dir_all(&out)?;
 
+        if scenario == "big" {
+            blob_rows(&a, &files[0], &blobs[0].0, &tmp, &pids, samples)?;
+        }
         if scenario == "mid" {
             continue;
         }
@@ -591,114 +488,69 @@ async fn measure(regs: &oras_tests::Registries, samples: &mut Samples) -> Result
     Ok(())
 }
 
-fn report(samples: &Samples, runs: usize) -> Value {
-    let mut rows = Vec::new();
-    println!(
-        "{:<6} {:<16} {:<6} {:>9} {:>17} {:>10} {:>9} {:>7} {:>7} {:>7} {:>6}",
-        "data",
-        "operation",
-        "via",
-        "median s",
-        "spread s",
-        "MB/s",
-        "peak MiB",
-        "ratio",
-        "cpu s",
-        "reg cpu",
-        "busy"
-    );
-    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get) as f64;
-    for ((scenario, op, mode), v) in &samples.0 {
-        let mut t: Vec<f64> = v.iter().map(|s| s.secs).collect();
-        t.sort_by(f64::total_cmp);
-        let median = t[t.len() / 2];
-        let peak = v.iter().map(|s| s.rss).max().unwrap_or(0);
-        // CPU of the median run: the client's, the registries', and how busy that kept
-        // the machine's cores (near 100 %: the run was CPU-bound here).
-        let at_median = v
-            .iter()
-            .find(|s| s.secs == median)
-            .copied()
-            .unwrap_or_default();
-        let measured = at_median.cpu > 0.0 || at_median.registry_cpu > 0.0;
-        let busy = (at_median.cpu + at_median.registry_cpu) / (median * cores);
-        let bytes: u64 = scenarios()
-            .iter()
-            .find(|s| s.0 == scenario)
-            .map_or(0, |s| (s.1 * s.2) as u64);
-        let floor = match op.as_str() {
-            "push" => samples.median(scenario, "put", "floor"),
-            "pull" => {
-                let streams = scenarios()
-                    .iter()
-                    .find(|s| s.0 == scenario)
-                    .map_or(1, |s| s.1.min(PULL_CONCURRENCY)) as f64;
-                match (
-                    samples.median(scenario, "get", "floor"),
-                    samples.median(scenario, "hash", "floor"),
-                ) {
-                    (Some(g), Some(h)) => Some(g.max(h / streams)),
-                    _ => None,
-                }
-            }
-            "copy-registries" => match (
-                samples.median(scenario, "get", "floor"),
-                samples
-                    .median(scenario, "put-auth", "floor")
-                    .or_else(|| samples.median(scenario, "put", "floor")),
-            ) {
-                (Some(g), Some(p)) => Some(g + p),
-                _ => None,
-            },
-            _ => None,
-        };
-        let ratio = floor.map(|f| median / f);
-        let mb_s = bytes as f64 / 1e6 / median;
-        println!(
-            "{scenario:<6} {op:<16} {mode:<6} {median:>9.2} {:>17} {mb_s:>10.0} {:>9} {:>7} {:>7} {:>7} {:>6}",
-            format!("{:.2}-{:.2}", t[0], t[t.len() - 1]),
-            if peak > 0 {
-                format!("{:.1}", peak as f64 / 1024.0)
-            } else {
-                "-".into()
-            },
-            ratio.map_or_else(|| "-".into(), |r| format!("{r:.2}")),
-            if measured {
-                format!("{:.2}", at_median.cpu)
-            } else {
-                "-".into()
-            },
-            if measured {
-                format!("{:.2}", at_median.registry_cpu)
-            } else {
-                "-".into()
-            },
-            if measured {
-                format!("{:.0}%", busy * 100.0)
-            } else {
-                "-".into()
-            },
-        );
-        rows.push(json!({
-            "data": scenario, "operation": op, "via": mode, "runs": t.len(),
-            "median_s": median, "min_s": t[0], "max_s": t[t.len() - 1],
-            "mb_per_s": mb_s, "peak_rss_kib": (peak > 0).then_some(peak), "ratio_to_floor": ratio,
-            "cpu_s": measured.then_some(at_median.cpu),
-            "registry_cpu_s": measured.then_some(at_median.registry_cpu),
-            "busy": measured.then_some(busy),
-        }));
+/// `oras blob push` of `file` (from the file, from standard input with and without its
+/// digest given) and `oras blob fetch` of it (to standard output, to a file).
+fn blob_rows(
+    host: &str,
+    file: &Path,
+    digest: &oras_artifact::oci::Digest,
+    tmp: &Path,
+    pids: &[u32],
+    samples: &mut Samples,
+) -> Result<(), Error> {
+    let size = std::fs::metadata(file)?.len().to_string();
+    let oras = || {
+        let mut c = Command::new(oras_bin());
+        c.arg("blob");
+        c
+    };
+    let t = timed(
+        oras()
+            .args(["push", "--no-tty", &format!("{host}/blob-file/big")])
+            .arg(file),
+        pids,
+    )?;
+    samples.add("big", "blob-push-file", "cli", t);
+    let mut stdin_push = |name: &str, reference: String| -> Result<(), Error> {
+        let t = timed_from(
+            oras().args(["push", "--no-tty", &reference, "-", "--size", &size]),
+            Some(file),
+            pids,
+        )?;
+        samples.add("big", name, "cli", t);
+        Ok(())
+    };
+    stdin_push(
+        "blob-push-stdin-digest",
+        format!("{host}/blob-digest/big@{digest}"),
+    )?;
+    stdin_push("blob-push-stdin", format!("{host}/blob-stdin/big"))?;
+    let source = format!("{host}/blob-file/big@{digest}");
+    let t = timed(oras().args(["fetch", "--no-tty", &source, "-o", "-"]), pids)?;
+    samples.add("big", "blob-fetch-stdout", "cli", t);
+    let out = tmp.join("blob-fetched");
+    let t = timed(
+        oras().args(["fetch", "--no-tty", &source, "-o"]).arg(&out),
+        pids,
+    )?;
+    samples.add("big", "blob-fetch-file", "cli", t);
+    if std::fs::metadata(&out)?.len().to_string() != size {
+        return Err("oras blob fetch wrote a file of another size".into());
     }
-    json!({"runs": runs, "results": rows})
+    std::fs::remove_file(&out)?;
+    Ok(())
 }
 
 async fn run(args: &[String]) -> Result<(), Error> {
     let mut runs = 3;
+    let mut with_peers = true;
     let mut out = workspace().join("target/bench.json");
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--runs" => runs = it.next().ok_or("--runs N")?.parse()?,
             "--out" => out = it.next().ok_or("--out PATH")?.into(),
+            "--no-peers" => with_peers = false,
             other => return Err(format!("unknown argument {other}").into()),
         }
     }
@@ -711,12 +563,35 @@ async fn run(args: &[String]) -> Result<(), Error> {
     }
     eprintln!("generating data (once) under target/bench-data ...");
     generate()?;
-    let mut samples = Samples::default();
+    let peers = if with_peers {
+        Some(peers::Peers::prepare()?)
+    } else {
+        None
+    };
+    let (mut samples, mut peer_samples) = (Samples::default(), Samples::default());
     for r in 0..runs {
         eprintln!("run {} of {runs} ...", r + 1);
         one_run(r, &mut samples).await?;
+        if let Some(p) = &peers {
+            eprintln!("run {} of {runs}: side by side with the peers ...", r + 1);
+            p.measure(r, &mut peer_samples).await?;
+        }
     }
-    let mut report = report(&samples, runs);
+    println!("oras against the floors ({runs} runs; ratio: to the floor)\n");
+    let rows = report::table(&samples, "ratio", &|s, o, _| {
+        report::floor_of(&samples, s, o)
+    });
+    let mut peer_rows = Vec::new();
+    if peers.is_some() {
+        println!(
+            "\nside by side, a fresh registry for each ({runs} runs; x oras: to oras's row)\n"
+        );
+        peer_rows = report::table(&peer_samples, "x oras", &|s, o, _| {
+            peer_samples.median(s, o, "oras")
+        });
+    }
+    let targets = report::targets(&samples, &peer_samples);
+    let mut report = json!({"runs": runs, "results": rows, "peers": peer_rows, "targets": targets});
     report["machine"] = json!({
         "cpus": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
         "cpu": std::fs::read_to_string("/proc/cpuinfo").ok().and_then(|c| c.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())),

@@ -242,6 +242,43 @@ pub fn start_at(dir: &Path) -> io::Result<Registries> {
     Ok(regs)
 }
 
+/// One anonymous registry of its own, storing under `dir`, stopped (and its storage
+/// removed) when dropped: for measurements that want a registry nothing else touched.
+pub struct OwnRegistry {
+    /// Where it listens, and its process.
+    pub registry: Registry,
+    dir: PathBuf,
+}
+
+impl OwnRegistry {
+    /// Starts it.
+    pub fn start(dir: &Path) -> io::Result<Self> {
+        ensure_installed()?;
+        if dir.exists() {
+            fs::remove_dir_all(dir)?;
+        }
+        let secret = random_hex(16)?;
+        let mut attempt = launch(dir, "anonymous", &secret, None, None, false);
+        for _ in 0..2 {
+            if attempt.is_ok() {
+                break;
+            }
+            attempt = launch(dir, "anonymous", &secret, None, None, false);
+        }
+        Ok(Self {
+            registry: attempt?,
+            dir: dir.to_owned(),
+        })
+    }
+}
+
+impl Drop for OwnRegistry {
+    fn drop(&mut self) {
+        kill(self.registry.pid);
+        let _ = fs::remove_dir_all(&self.dir);
+    }
+}
+
 /// Stops the registries of the state file and deletes their storage. Returns whether
 /// there were any.
 pub fn stop() -> io::Result<bool> {

@@ -18,8 +18,10 @@ tasks:
                            target/test-registries/state.json)
   fuzz [TARGET [SECONDS]]  run a fuzz target (cargo-fuzz, installed if missing);
                            without TARGET, list them
-  bench [RUNS]             push, pull and copy against the machine's floors on fresh
-                           registries (release builds; table, and target/bench.json)
+  bench [RUNS] [--no-peers]
+                           push, pull and copy against the machine's floors on fresh
+                           registries, side by side with oras-py, oci-client and
+                           skopeo (release builds; tables, targets, target/bench.json)
   bench hash [MIB]         SHA-256/512 throughput of each hash backend
   advisories               cargo deny check advisories (needs the network)
 ";
@@ -50,10 +52,12 @@ fn main() -> ExitCode {
         ["fuzz"] => fuzz_list(),
         ["fuzz", target] => fuzz(target, "60"),
         ["fuzz", target, seconds] => fuzz(target, seconds),
-        ["bench"] => bench("3"),
+        ["bench"] => bench("3", true),
+        ["bench", "--no-peers"] => bench("3", false),
         ["bench", "hash"] => bench_hash("512"),
         ["bench", "hash", mib] => bench_hash(mib),
-        ["bench", runs] => bench(runs),
+        ["bench", runs] => bench(runs, true),
+        ["bench", runs, "--no-peers"] => bench(runs, false),
         ["advisories"] => {
             ensure_cargo_deny().and_then(|()| cargo(&["deny", "check", "advisories"]))
         }
@@ -492,14 +496,34 @@ fn bench_hash(mib: &str) -> Result<(), String> {
     ])
 }
 
-fn bench(runs: &str) -> Result<(), String> {
+fn bench(runs: &str, peers: bool) -> Result<(), String> {
     runs.parse::<u32>()
         .map_err(|_| format!("runs must be a number, not {runs:?}"))?;
     oras_tests::ensure_installed().map_err(|e| e.to_string())?;
+    // GNU time measures peak RSS and CPU; the peers need skopeo and Python's venv.
+    let mut missing = Vec::new();
     if !std::path::Path::new("/usr/bin/time").exists() {
-        // GNU time measures peak RSS and CPU; on a fresh machine the package lists may be
-        // empty, so refresh them once if the first install fails.
-        let install = || run(Command::new("apt-get").args(["install", "-y", "-qq", "time"]));
+        missing.push("time");
+    }
+    if peers {
+        if !std::path::Path::new("/usr/bin/skopeo").exists() {
+            missing.push("skopeo");
+        }
+        let venv = Command::new("python3")
+            .args(["-m", "venv", "--help"])
+            .output();
+        if !venv.is_ok_and(|o| o.status.success()) {
+            missing.extend(["python3", "python3-venv"]);
+        }
+    }
+    if !missing.is_empty() {
+        // On a fresh machine the package lists may be empty: refresh them once if the
+        // first install fails.
+        let install = || {
+            run(Command::new("apt-get")
+                .args(["install", "-y", "-qq"])
+                .args(&missing))
+        };
         if install().is_err() {
             run(Command::new("apt-get").args(["update", "-qq"]))?;
             install()?;
@@ -514,8 +538,10 @@ fn bench(runs: &str) -> Result<(), String> {
         "--package",
         "oras-bench",
     ])?;
-    run(
-        Command::new(oras_tests::workspace_root().join("target/release/oras-bench"))
-            .args(["run", "--runs", runs]),
-    )
+    let mut bench = Command::new(oras_tests::workspace_root().join("target/release/oras-bench"));
+    bench.args(["run", "--runs", runs]);
+    if !peers {
+        bench.arg("--no-peers");
+    }
+    run(&mut bench)
 }
