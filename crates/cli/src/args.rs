@@ -13,6 +13,11 @@ pub(crate) struct Cmd {
 }
 
 impl Cmd {
+    /// The command `path` (`oras manifest fetch`) with its usage line.
+    pub(crate) const fn new(path: &'static str, usage: &'static str) -> Self {
+        Self { path, usage }
+    }
+
     /// `"oras push" requires exactly 2 argument but got 1`, the usage, and what to give.
     fn wrong_count(&self, text: &str, what: &str, got: usize) -> CliError {
         CliError::new(format!("{:?} requires {text} but got {got}", self.path))

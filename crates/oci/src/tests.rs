@@ -13,7 +13,7 @@ use proptest::prelude::*;
 
 use crate::manifest::{Content, ManifestError};
 use crate::pack::{Created, PackError, PackOptions, PackVersion, pack_manifest};
-use crate::time::{format_rfc3339, is_rfc3339, parse_rfc3339};
+use crate::time::{format_rfc3339, format_rfc3339_nano, is_rfc3339, parse_rfc3339};
 use crate::verify::{Verifier, VerifyError, VerifyingAsyncReader, VerifyingReader};
 use crate::{Algorithm, Backend, Descriptor, Digest, Digester, Manifest, Platform, media_type};
 
@@ -858,6 +858,16 @@ fn rfc3339() {
     assert_eq!(
         format_rfc3339(UNIX_EPOCH + Duration::from_secs(4_107_542_399)),
         "2100-02-28T23:59:59Z"
+    );
+    // Go's RFC3339Nano: the fraction without its trailing zeros, none when whole.
+    assert_eq!(format_rfc3339_nano(UNIX_EPOCH), "1970-01-01T00:00:00Z");
+    assert_eq!(
+        format_rfc3339_nano(UNIX_EPOCH + Duration::new(1_796_148_727, 120_000_000)),
+        "2026-12-01T18:12:07.12Z"
+    );
+    assert_eq!(
+        format_rfc3339_nano(UNIX_EPOCH + Duration::new(951_782_400, 7)),
+        "2000-02-29T00:00:00.000000007Z"
     );
     let at = |secs: u64, nanos: u32| UNIX_EPOCH + Duration::new(secs, nanos);
     assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(UNIX_EPOCH));

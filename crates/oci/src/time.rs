@@ -16,6 +16,23 @@ pub fn format_rfc3339(t: SystemTime) -> String {
     )
 }
 
+/// As Go's `time.RFC3339Nano` writes a UTC time: `2026-12-01T18:04:05.123456789Z`, the
+/// fraction without trailing zeros and none when the second is whole (times before 1970
+/// are written as 1970-01-01T00:00:00Z).
+pub fn format_rfc3339_nano(t: SystemTime) -> String {
+    let whole = format_rfc3339(t);
+    let nanos = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    if nanos == 0 {
+        return whole;
+    }
+    let frac = format!("{nanos:09}");
+    format!(
+        "{}.{}Z",
+        whole.trim_end_matches('Z'),
+        frac.trim_end_matches('0')
+    )
+}
+
 /// Days since 1970-01-01 to a proleptic Gregorian (year, month, day).
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;

@@ -8,7 +8,7 @@ use oras_artifact::oci::pack::PackVersion;
 use oras_artifact::{FileSpec, PushOptions};
 
 use crate::Common;
-use crate::args::{Cmd, exclusive, verbose};
+use crate::args::{Cmd, exclusive};
 use crate::cmd::Status;
 use crate::cmd::push::{emit, unsafe_title_advice};
 use crate::display::status::PUSH;
@@ -16,12 +16,12 @@ use crate::display::{Printer, model};
 use crate::error::{CliError, Result};
 use crate::option::packer::{self, PackerArgs};
 use crate::option::platform::PlatformArgs;
-use crate::option::{Format, FormatArgs, FormatType, Target, TargetArgs};
+use crate::option::{Format, FormatArgs, FormatType, Target, TargetArgs, VerboseArgs};
 
-pub(crate) const CMD: Cmd = Cmd {
-    path: "oras attach",
-    usage: "oras attach [flags] --artifact-type=<type> <name>{:<tag>|@<digest>} {<file>[:<layer_media_type>]|--annotation <key>=<value>} [...]",
-};
+pub(crate) const CMD: Cmd = Cmd::new(
+    "oras attach",
+    "oras attach [flags] --artifact-type=<type> <name>{:<tag>|@<digest>} {<file>[:<layer_media_type>]|--annotation <key>=<value>} [...]",
+);
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
@@ -40,9 +40,8 @@ pub(crate) struct Args {
     /// Attach to an arch-specific subject in the form of `os[/arch][/variant][:os_version]`
     #[arg(long, value_name = "PLATFORM")]
     platform: Option<String>,
-    /// Print status output for unnamed blobs (deprecated)
-    #[arg(short = 'v', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", hide = true)]
-    verbose: Option<bool>,
+    #[command(flatten)]
+    verbose: VerboseArgs,
     #[command(flatten)]
     packer: PackerArgs,
     #[command(flatten)]
@@ -83,7 +82,7 @@ pub(crate) async fn run(common: &Common, a: Args) -> Result<()> {
             .usage(CMD.usage)
             .recommend("To attach to an existing artifact, please provide files via argument or annotations via flag \"--annotation\". Run \"oras attach -h\" for more options and examples"));
     }
-    let printer = Arc::new(Printer::new(verbose(a.verbose)));
+    let printer = Arc::new(Printer::new(a.verbose.on()));
     let store = target.open()?;
     let subject = super::resolve::resolve(&target, store.as_ref(), &subject_ref, platform.as_ref())
         .await

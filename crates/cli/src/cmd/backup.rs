@@ -18,10 +18,10 @@ use crate::display::{Printer, humanize};
 use crate::error::{CliError, Result};
 use crate::option::RemoteArgs;
 
-pub(crate) const CMD: Cmd = Cmd {
-    path: "oras backup",
-    usage: "oras backup [flags] --output <path> <registry>/<repository>[:<ref1>[,<ref2>...]]",
-};
+pub(crate) const CMD: Cmd = Cmd::new(
+    "oras backup",
+    "oras backup [flags] --output <path> <registry>/<repository>[:<ref1>[,<ref2>...]]",
+);
 
 #[derive(clap::Args)]
 pub(crate) struct Args {

@@ -10,25 +10,25 @@ use oras_artifact::{
 };
 
 use crate::Common;
-use crate::args::{Cmd, verbose};
-use crate::cmd::{Status, confirm};
+use crate::args::Cmd;
+use crate::cmd::{DeleteFlags, Status};
+use crate::display::Printer;
 use crate::display::status::{PULL, PUSH, Prompts};
-use crate::display::{Printer, json};
 use crate::error::{CliError, Result};
-use crate::option::{Target, TargetArgs};
+use crate::option::{DescriptorArgs, Target, TargetArgs, VerboseArgs};
 
-pub(crate) const FETCH: Cmd = Cmd {
-    path: "oras blob fetch",
-    usage: "oras blob fetch [flags] {--output <file> | --descriptor} <name>@<digest>",
-};
-pub(crate) const PUSH_CMD: Cmd = Cmd {
-    path: "oras blob push",
-    usage: "oras blob push [flags] <name>[@digest] <file>",
-};
-pub(crate) const DELETE: Cmd = Cmd {
-    path: "oras blob delete",
-    usage: "oras blob delete [flags] <name>@<digest>",
-};
+pub(crate) const FETCH: Cmd = Cmd::new(
+    "oras blob fetch",
+    "oras blob fetch [flags] {--output <file> | --descriptor} <name>@<digest>",
+);
+pub(crate) const PUSH_CMD: Cmd = Cmd::new(
+    "oras blob push",
+    "oras blob push [flags] <name>[@digest] <file>",
+);
+pub(crate) const DELETE: Cmd = Cmd::new(
+    "oras blob delete",
+    "oras blob delete [flags] <name>@<digest>",
+);
 
 #[derive(clap::Subcommand)]
 pub(crate) enum Command {
@@ -53,15 +53,10 @@ pub(crate) struct FetchArgs {
     /// Output file `path`, use - for stdout
     #[arg(short = 'o', long, value_name = "PATH")]
     output: Option<PathBuf>,
-    /// Output the descriptor
-    #[arg(long)]
-    descriptor: bool,
-    /// Prettify JSON objects printed to stdout
-    #[arg(long)]
-    pretty: bool,
-    /// (deprecated)
-    #[arg(short = 'v', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", hide = true)]
-    verbose: Option<bool>,
+    #[command(flatten)]
+    json: DescriptorArgs,
+    #[command(flatten)]
+    verbose: VerboseArgs,
     #[command(flatten)]
     target: TargetArgs,
 }
@@ -77,15 +72,10 @@ pub(crate) struct PushArgs {
     /// Specify the returned media type in the descriptor if --descriptor is used
     #[arg(long, default_value = media_type::OCI_LAYER)]
     media_type: String,
-    /// Output the descriptor
-    #[arg(long)]
-    descriptor: bool,
-    /// Prettify JSON objects printed to stdout
-    #[arg(long)]
-    pretty: bool,
-    /// Print status output for unnamed blobs (deprecated)
-    #[arg(short = 'v', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", hide = true)]
-    verbose: Option<bool>,
+    #[command(flatten)]
+    json: DescriptorArgs,
+    #[command(flatten)]
+    verbose: VerboseArgs,
     #[command(flatten)]
     target: TargetArgs,
 }
@@ -95,18 +85,10 @@ pub(crate) struct DeleteArgs {
     /// <name>@<digest>
     #[arg(value_name = "REFERENCE")]
     args: Vec<String>,
-    /// Ignore nonexistent references, never prompt
-    #[arg(short = 'f', long)]
-    force: bool,
-    /// Output the descriptor
-    #[arg(long)]
-    descriptor: bool,
-    /// Prettify JSON objects printed to stdout
-    #[arg(long)]
-    pretty: bool,
-    /// (deprecated)
-    #[arg(short = 'v', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", hide = true)]
-    verbose: Option<bool>,
+    #[command(flatten)]
+    flags: DeleteFlags,
+    #[command(flatten)]
+    verbose: VerboseArgs,
     #[command(flatten)]
     target: TargetArgs,
 }
@@ -150,18 +132,18 @@ fn status(common: &Common, printer: &Arc<Printer>, prompts: Prompts, to_stdout: 
 
 async fn fetch(common: &Common, a: FetchArgs) -> Result<()> {
     let to_stdout = a.output.as_ref().is_some_and(|p| p.as_os_str() == "-");
-    if a.output.is_none() && !a.descriptor {
+    if a.output.is_none() && !a.json.descriptor {
         return Err(CliError::new(
             "either `--output` or `--descriptor` must be provided",
         ));
     }
-    if to_stdout && a.descriptor {
+    if to_stdout && a.json.descriptor {
         return Err(CliError::new(
             "`--output -` cannot be used with `--descriptor` at the same time",
         ));
     }
     FETCH.exactly(&a.args, 1, "the target blob to fetch")?;
-    verbose(a.verbose);
+    a.verbose.on();
     let target = Target::parse(&a.target, &a.args[0])?;
     let store = target.open_read_cached()?;
     let (desc, found) = blob(&target, store.as_ref(), &FETCH).await?;
@@ -197,8 +179,8 @@ async fn fetch(common: &Common, a: FetchArgs) -> Result<()> {
     if let Some(s) = &bars {
         s.finish();
     }
-    if a.descriptor {
-        printer.raw(&json::output(json::compact(&desc).as_bytes(), a.pretty)?)?;
+    if a.json.descriptor {
+        a.json.print(&printer, &desc)?;
     }
     Ok(())
 }
@@ -224,8 +206,8 @@ async fn push(common: &Common, a: PushArgs) -> Result<()> {
         "" => None,
         d => Some(Digest::parse(d).map_err(|e| CliError::new(format!("invalid digest {d}: {e}")))?),
     };
-    let printer = Arc::new(Printer::new(verbose(a.verbose) && !a.descriptor));
-    let status = Status::new(common, !a.descriptor, &printer, PUSH, false);
+    let printer = Arc::new(Printer::new(a.verbose.on() && !a.json.descriptor));
+    let status = Status::new(common, !a.json.descriptor, &printer, PUSH, false);
     let store = target.open()?;
     let desc = if from_stdin {
         let stdin = stdin_stream();
@@ -270,8 +252,8 @@ async fn push(common: &Common, a: PushArgs) -> Result<()> {
         }
     };
     status.finish();
-    if a.descriptor {
-        return Ok(printer.raw(&json::output(json::compact(&desc).as_bytes(), a.pretty)?)?);
+    if a.json.descriptor {
+        return a.json.print(&printer, &desc);
     }
     printer.line(&format!("Pushed: {}", target.display()));
     printer.line(&format!("Digest: {}", desc.digest));
@@ -296,41 +278,26 @@ fn stdin_stream() -> oras_artifact::distribution::ByteStream {
 
 async fn delete(a: DeleteArgs) -> Result<()> {
     DELETE.exactly(&a.args, 1, "the target blob to delete")?;
-    if a.descriptor && !a.force {
-        return Err(CliError::new(
-            "must apply --force to confirm the deletion if the descriptor is outputted",
-        ));
-    }
-    verbose(a.verbose);
+    a.flags.check()?;
+    a.verbose.on();
     let target = Target::parse(&a.target, &a.args[0])?;
     let printer = Printer::new(true);
     let store = target.open()?;
     let (desc, found) = blob(&target, store.as_ref(), &DELETE).await?;
-    if !found {
-        if a.force && !a.descriptor {
-            printer.line(&format!("Missing {}", target.raw));
-            return Ok(());
-        }
-        return Err(CliError::new(format!(
-            "{}: the specified blob does not exist",
-            target.raw
-        )));
-    }
-    let prompt = format!(
-        "Are you sure you want to delete the blob {:?}?",
-        desc.digest.to_string()
-    );
-    if !confirm(&printer, &prompt, a.force)? {
-        return Ok(());
-    }
-    store.delete(&desc).await.map_err(|e| {
-        target
-            .error(e)
-            .context(format!("failed to delete {}", target.raw))
-    })?;
-    if a.descriptor {
-        return Ok(printer.raw(&json::output(json::compact(&desc).as_bytes(), a.pretty)?)?);
-    }
-    printer.line(&format!("Deleted {}", target.display()));
-    Ok(())
+    let prompt = |desc: &Descriptor| {
+        format!(
+            "Are you sure you want to delete the blob {:?}?",
+            desc.digest.to_string()
+        )
+    };
+    a.flags
+        .delete(
+            &printer,
+            &target,
+            store.as_ref(),
+            found.then_some(desc),
+            "blob",
+            prompt,
+        )
+        .await
 }

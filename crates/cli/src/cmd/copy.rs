@@ -7,18 +7,18 @@ use oras_artifact::oci::ManifestRef;
 use oras_artifact::{CopyOptions, Side};
 
 use crate::Common;
-use crate::args::{Cmd, verbose};
+use crate::args::Cmd;
 use crate::cmd::Status;
 use crate::display::Printer;
 use crate::display::status::COPY;
 use crate::error::{CliError, Result};
 use crate::option::platform::PlatformArgs;
-use crate::option::{FromArgs, Target, ToArgs};
+use crate::option::{FromArgs, Target, ToArgs, VerboseArgs};
 
-pub(crate) const CMD: Cmd = Cmd {
-    path: "oras cp",
-    usage: "oras cp [flags] <from>{:<tag>|@<digest>} <to>[:<tag>[,<tag>][...]]",
-};
+pub(crate) const CMD: Cmd = Cmd::new(
+    "oras cp",
+    "oras cp [flags] <from>{:<tag>|@<digest>} <to>[:<tag>[,<tag>][...]]",
+);
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
@@ -42,9 +42,8 @@ pub(crate) struct Args {
     /// Add a request header to both sides, `name: value` (repeatable)
     #[arg(short = 'H', long = "header", value_name = "HEADER")]
     headers: Vec<String>,
-    /// Print status output for unnamed blobs (deprecated)
-    #[arg(short = 'v', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", hide = true)]
-    verbose: Option<bool>,
+    #[command(flatten)]
+    verbose: VerboseArgs,
     #[command(flatten)]
     platform: PlatformArgs,
     #[command(flatten)]
@@ -61,7 +60,7 @@ pub(crate) async fn run(common: &Common, a: Args) -> Result<()> {
     let mut from = Target::parse(&a.from.target(&a.resolve, &a.headers), &a.args[0])?;
     let to = Target::parse(&a.to.target(&a.resolve, &a.headers), &to_raw)?;
     let platform = a.platform.parse()?;
-    let printer = Arc::new(Printer::new(verbose(a.verbose)));
+    let printer = Arc::new(Printer::new(a.verbose.on()));
     let src = from.open_read()?;
     let src_ref = from.manifest_ref(&CMD, true)?;
     let dst = to.open()?;

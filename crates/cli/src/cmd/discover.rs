@@ -7,18 +7,18 @@ use oras_artifact::ReferrerTree;
 use oras_artifact::oci::Descriptor;
 
 use crate::Common;
-use crate::args::{Cmd, exclusive, verbose};
+use crate::args::{Cmd, exclusive};
 use crate::cmd::push::emit;
 use crate::display::tree::Tree;
 use crate::display::{Printer, json, model};
 use crate::error::{CliError, Result};
 use crate::option::platform::PlatformArgs;
-use crate::option::{Format, FormatArgs, FormatType, Target, TargetArgs};
+use crate::option::{Format, FormatArgs, FormatType, Target, TargetArgs, VerboseArgs};
 
-pub(crate) const CMD: Cmd = Cmd {
-    path: "oras discover",
-    usage: "oras discover [flags] <name>{:<tag>|@<digest>}",
-};
+pub(crate) const CMD: Cmd = Cmd::new(
+    "oras discover",
+    "oras discover [flags] <name>{:<tag>|@<digest>}",
+);
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
@@ -34,9 +34,8 @@ pub(crate) struct Args {
     /// [Experimental] level of referrers to display, if unused shows referrers of all levels
     #[arg(long)]
     depth: Option<i64>,
-    /// Display full metadata of referrers (deprecated; on by default)
-    #[arg(short = 'v', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", hide = true)]
-    verbose: Option<bool>,
+    #[command(flatten)]
+    verbose: VerboseArgs,
     #[command(flatten)]
     platform: PlatformArgs,
     #[command(flatten)]
@@ -76,7 +75,7 @@ pub(crate) async fn run(common: &Common, a: Args) -> Result<()> {
         }
         eprintln!("[DEPRECATED] --output is deprecated, try `--format {o}` instead");
     }
-    let show_metadata = verbose(a.verbose);
+    let show_metadata = a.verbose.on();
     let platform = a.platform.parse()?;
     let store = target.open_read()?;
     let reference = target.manifest_ref(&CMD, true)?;

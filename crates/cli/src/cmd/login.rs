@@ -10,24 +10,20 @@ use oras_artifact::auth::{Credential, Secret};
 use rustix::termios::{InputModes, LocalModes, OptionalActions, Termios, tcgetattr, tcsetattr};
 
 use crate::Common;
-use crate::args::{Cmd, verbose};
+use crate::args::Cmd;
 use crate::display::Printer;
 use crate::error::{CliError, Result};
-use crate::option::RemoteArgs;
+use crate::option::{RemoteArgs, VerboseArgs};
 
-pub(crate) const CMD: Cmd = Cmd {
-    path: "oras login",
-    usage: "oras login [flags] <registry>",
-};
+pub(crate) const CMD: Cmd = Cmd::new("oras login", "oras login [flags] <registry>");
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
     /// <registry>
     #[arg(value_name = "REGISTRY")]
     args: Vec<String>,
-    /// (deprecated)
-    #[arg(short = 'v', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", hide = true)]
-    verbose: Option<bool>,
+    #[command(flatten)]
+    verbose: VerboseArgs,
     #[command(flatten)]
     remote: RemoteArgs,
 }
@@ -102,7 +98,7 @@ impl Drop for Hidden<'_> {
 
 pub(crate) async fn run(_common: &Common, a: Args) -> Result<()> {
     CMD.exactly(&a.args, 1, "the registry to log in to")?;
-    verbose(a.verbose);
+    a.verbose.on();
     let mut remote = a.remote.clone();
     remote.check("")?;
     let host = a.args[0].clone();

@@ -8,10 +8,7 @@ use crate::args::Cmd;
 use crate::cmd::login::config_path;
 use crate::error::Result;
 
-pub(crate) const CMD: Cmd = Cmd {
-    path: "oras logout",
-    usage: "oras logout [flags] <registry>",
-};
+pub(crate) const CMD: Cmd = Cmd::new("oras logout", "oras logout [flags] <registry>");
 
 #[derive(clap::Args)]
 pub(crate) struct Args {

@@ -21,12 +21,15 @@ pub(crate) mod version;
 
 use std::sync::Arc;
 
+use oras_artifact::Target as Store;
+use oras_artifact::oci::Descriptor;
 use oras_artifact::progress::Observer;
 
 use crate::Common;
 use crate::display::Printer;
 use crate::display::status::{Prompts, TextStatus};
-use crate::error::Result;
+use crate::error::{CliError, Result};
+use crate::option::{DescriptorArgs, Target};
 use crate::progress::Bars;
 
 /// How a command shows content moving: bars on a terminal, status lines on stdout for
@@ -89,4 +92,63 @@ pub(crate) fn confirm(printer: &Printer, prompt: &str, force: bool) -> Result<bo
     }
     printer.line("Operation cancelled.");
     Ok(false)
+}
+
+/// The flags `blob delete` and `manifest delete` share.
+#[derive(clap::Args)]
+pub(crate) struct DeleteFlags {
+    /// Ignore nonexistent references, never prompt
+    #[arg(short = 'f', long)]
+    pub(crate) force: bool,
+    #[command(flatten)]
+    pub(crate) json: DescriptorArgs,
+}
+
+impl DeleteFlags {
+    /// `--descriptor` needs `--force`: there is no one to ask.
+    pub(crate) fn check(&self) -> Result<()> {
+        if self.json.descriptor && !self.force {
+            return Err(CliError::new(
+                "must apply --force to confirm the deletion if the descriptor is outputted",
+            ));
+        }
+        Ok(())
+    }
+
+    /// What both commands do once the content is looked up (`found` is `None` when the
+    /// target does not have it): `Missing` under `--force`, the question (`prompt`)
+    /// otherwise, then the delete and its output. `what` is `blob` or `manifest`.
+    pub(crate) async fn delete(
+        &self,
+        printer: &Printer,
+        target: &Target,
+        store: &dyn Store,
+        found: Option<Descriptor>,
+        what: &str,
+        prompt: impl FnOnce(&Descriptor) -> String,
+    ) -> Result<()> {
+        let Some(desc) = found else {
+            if self.force && !self.json.descriptor {
+                printer.line(&format!("Missing {}", target.raw));
+                return Ok(());
+            }
+            return Err(CliError::new(format!(
+                "{}: the specified {what} does not exist",
+                target.raw
+            )));
+        };
+        if !confirm(printer, &prompt(&desc), self.force)? {
+            return Ok(());
+        }
+        store.delete(&desc).await.map_err(|e| {
+            target
+                .error(e)
+                .context(format!("failed to delete {}", target.raw))
+        })?;
+        if self.json.descriptor {
+            return self.json.print(printer, &desc);
+        }
+        printer.line(&format!("Deleted {}", target.display()));
+        Ok(())
+    }
 }

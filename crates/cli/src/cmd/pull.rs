@@ -8,7 +8,7 @@ use oras_artifact::PullOptions;
 use oras_artifact::oci::annotations;
 
 use crate::Common;
-use crate::args::{Cmd, verbose};
+use crate::args::Cmd;
 use crate::cmd::Status;
 use crate::cmd::push::emit;
 use crate::display::status::PULL;
@@ -16,12 +16,9 @@ use crate::display::{Printer, model};
 use crate::error::Result;
 use crate::option::packer::file_ref;
 use crate::option::platform::PlatformArgs;
-use crate::option::{Format, FormatArgs, FormatType, Target, TargetArgs};
+use crate::option::{Format, FormatArgs, FormatType, Target, TargetArgs, VerboseArgs};
 
-pub(crate) const CMD: Cmd = Cmd {
-    path: "oras pull",
-    usage: "oras pull [flags] <name>{:<tag>|@<digest>}",
-};
+pub(crate) const CMD: Cmd = Cmd::new("oras pull", "oras pull [flags] <name>{:<tag>|@<digest>}");
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
@@ -49,9 +46,8 @@ pub(crate) struct Args {
     /// Only layers of this media type (repeatable)
     #[arg(long = "media-type", value_name = "TYPE")]
     media_types: Vec<String>,
-    /// Print status output for unnamed blobs (deprecated)
-    #[arg(short = 'v', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", hide = true)]
-    verbose: Option<bool>,
+    #[command(flatten)]
+    verbose: VerboseArgs,
     #[command(flatten)]
     platform: PlatformArgs,
     #[command(flatten)]
@@ -67,7 +63,7 @@ pub(crate) async fn run(common: &Common, a: Args) -> Result<()> {
         .format
         .parse(&[FormatType::Text, FormatType::Json, FormatType::GoTemplate])?;
     let platform = a.platform.parse()?;
-    let printer = Arc::new(Printer::new(verbose(a.verbose)));
+    let printer = Arc::new(Printer::new(a.verbose.on()));
     let store = target.open_read_cached()?;
     let reference = target.manifest_ref(&CMD, true)?;
     let mut o = PullOptions::default();

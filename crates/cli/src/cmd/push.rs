@@ -9,19 +9,19 @@ use oras_artifact::oci::pack::PackVersion;
 use oras_artifact::{FileSpec, PushOptions};
 
 use crate::Common;
-use crate::args::{Cmd, exclusive, verbose};
+use crate::args::{Cmd, exclusive};
 use crate::cmd::Status;
 use crate::display::status::PUSH;
 use crate::display::{Printer, json, model, template};
 use crate::error::{CliError, Result};
 use crate::option::packer::{self, PackerArgs};
 use crate::option::platform;
-use crate::option::{Format, FormatArgs, FormatType, Target, TargetArgs};
+use crate::option::{Format, FormatArgs, FormatType, Target, TargetArgs, VerboseArgs};
 
-pub(crate) const CMD: Cmd = Cmd {
-    path: "oras push",
-    usage: "oras push [flags] <name>[:<tag>[,<tag>][...]] <file>[:<type>] [...]",
-};
+pub(crate) const CMD: Cmd = Cmd::new(
+    "oras push",
+    "oras push [flags] <name>[:<tag>[,<tag>][...]] <file>[:<type>] [...]",
+);
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
@@ -48,9 +48,8 @@ pub(crate) struct Args {
     /// Concurrency level
     #[arg(long, default_value_t = 5)]
     concurrency: usize,
-    /// Print status output for unnamed blobs (deprecated)
-    #[arg(short = 'v', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", hide = true)]
-    verbose: Option<bool>,
+    #[command(flatten)]
+    verbose: VerboseArgs,
     #[command(flatten)]
     packer: PackerArgs,
     #[command(flatten)]
@@ -122,7 +121,7 @@ pub(crate) async fn run(common: &Common, a: Args) -> Result<()> {
         )
         .recommend("consider using image spec v1.1 or remove --artifact-type"));
     }
-    let printer = Arc::new(Printer::new(verbose(a.verbose)));
+    let printer = Arc::new(Printer::new(a.verbose.on()));
 
     let mut o = PushOptions::default();
     let (files, file_annotations) = packer::files(file_refs, &annotations)?;

@@ -7,20 +7,14 @@ use oras_artifact::oci::Digest;
 use oras_artifact::reference::Reference;
 
 use crate::Common;
-use crate::args::{Cmd, verbose};
+use crate::args::Cmd;
 use crate::cmd::push::emit;
 use crate::display::{Printer, model};
 use crate::error::{CliError, Result};
-use crate::option::{Format, FormatArgs, FormatType, RemoteArgs, Target, TargetArgs};
+use crate::option::{Format, FormatArgs, FormatType, RemoteArgs, Target, TargetArgs, VerboseArgs};
 
-pub(crate) const LS: Cmd = Cmd {
-    path: "oras repo ls",
-    usage: "oras repo ls [flags] <registry>",
-};
-pub(crate) const TAGS: Cmd = Cmd {
-    path: "oras repo tags",
-    usage: "oras repo tags [flags] <name>",
-};
+pub(crate) const LS: Cmd = Cmd::new("oras repo ls", "oras repo ls [flags] <registry>");
+pub(crate) const TAGS: Cmd = Cmd::new("oras repo tags", "oras repo tags [flags] <name>");
 
 #[derive(clap::Subcommand)]
 pub(crate) enum Command {
@@ -42,9 +36,8 @@ pub(crate) struct LsArgs {
     /// Start after the repository specified by `last`
     #[arg(long)]
     last: Option<String>,
-    /// (deprecated)
-    #[arg(short = 'v', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", hide = true)]
-    verbose: Option<bool>,
+    #[command(flatten)]
+    verbose: VerboseArgs,
     #[command(flatten)]
     format: FormatArgs,
     #[command(flatten)]
@@ -62,9 +55,8 @@ pub(crate) struct TagsArgs {
     /// [Preview] exclude all digest-like tags such as 'sha256-aaaa...'
     #[arg(long)]
     exclude_digest_tags: bool,
-    /// (deprecated)
-    #[arg(short = 'v', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", hide = true)]
-    verbose: Option<bool>,
+    #[command(flatten)]
+    verbose: VerboseArgs,
     #[command(flatten)]
     format: FormatArgs,
     #[command(flatten)]
@@ -96,7 +88,7 @@ fn registry_and_namespace(raw: &str) -> Result<(String, String)> {
 
 async fn ls(a: LsArgs) -> Result<()> {
     LS.exactly(&a.args, 1, "the target registry to list repositories from")?;
-    verbose(a.verbose);
+    a.verbose.on();
     let format = a
         .format
         .parse(&[FormatType::Text, FormatType::Json, FormatType::GoTemplate])?;
@@ -151,7 +143,7 @@ fn is_digest_tag(tag: &str) -> bool {
 
 async fn tags(a: TagsArgs) -> Result<()> {
     TAGS.exactly(&a.args, 1, "the target repository to list tags from")?;
-    verbose(a.verbose);
+    a.verbose.on();
     let format = a
         .format
         .parse(&[FormatType::Text, FormatType::Json, FormatType::GoTemplate])?;

@@ -5,16 +5,16 @@ use oras_artifact::oci::{Descriptor, ManifestRef, Platform, media_type};
 use oras_artifact::{ReadOnlyTarget, fetch_blob, fetch_manifest, select_platform};
 
 use crate::Common;
-use crate::args::{Cmd, verbose};
+use crate::args::Cmd;
 use crate::display::Printer;
 use crate::error::{CliError, Result};
 use crate::option::platform::PlatformArgs;
-use crate::option::{Target, TargetArgs};
+use crate::option::{Target, TargetArgs, VerboseArgs};
 
-pub(crate) const CMD: Cmd = Cmd {
-    path: "oras resolve",
-    usage: "oras resolve [flags] <name>{:<tag>|@<digest>}",
-};
+pub(crate) const CMD: Cmd = Cmd::new(
+    "oras resolve",
+    "oras resolve [flags] <name>{:<tag>|@<digest>}",
+);
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
@@ -24,9 +24,8 @@ pub(crate) struct Args {
     /// Print the full artifact reference with digest
     #[arg(short = 'l', long)]
     full_reference: bool,
-    /// (deprecated)
-    #[arg(short = 'v', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", hide = true)]
-    verbose: Option<bool>,
+    #[command(flatten)]
+    verbose: VerboseArgs,
     #[command(flatten)]
     platform: PlatformArgs,
     #[command(flatten)]
@@ -87,7 +86,7 @@ pub(crate) async fn resolve(
 
 pub(crate) async fn run(_common: &Common, a: Args) -> Result<()> {
     CMD.exactly(&a.args, 1, "the target artifact reference to resolve")?;
-    verbose(a.verbose);
+    a.verbose.on();
     let target = Target::parse(&a.target, &a.args[0])?;
     let platform = a.platform.parse()?;
     let store = target.open_read()?;

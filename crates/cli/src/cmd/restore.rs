@@ -16,10 +16,10 @@ use crate::display::{Printer, humanize};
 use crate::error::{CliError, Result};
 use crate::option::RemoteArgs;
 
-pub(crate) const CMD: Cmd = Cmd {
-    path: "oras restore",
-    usage: "oras restore [flags] --input <path> <registry>/<repository>[:<ref1>[,<ref2>...]]",
-};
+pub(crate) const CMD: Cmd = Cmd::new(
+    "oras restore",
+    "oras restore [flags] --input <path> <registry>/<repository>[:<ref1>[,<ref2>...]]",
+);
 
 #[derive(clap::Args)]
 pub(crate) struct Args {

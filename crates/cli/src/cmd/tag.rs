@@ -1,15 +1,15 @@
 //! `oras tag`: more names for a manifest.
 
 use crate::Common;
-use crate::args::{Cmd, verbose};
+use crate::args::Cmd;
 use crate::display::Printer;
 use crate::error::{CliError, Result};
-use crate::option::{Target, TargetArgs};
+use crate::option::{Target, TargetArgs, VerboseArgs};
 
-pub(crate) const CMD: Cmd = Cmd {
-    path: "oras tag",
-    usage: "oras tag [flags] <name>{:<tag>|@<digest>} <new_tag> [...]",
-};
+pub(crate) const CMD: Cmd = Cmd::new(
+    "oras tag",
+    "oras tag [flags] <name>{:<tag>|@<digest>} <new_tag> [...]",
+);
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
@@ -19,9 +19,8 @@ pub(crate) struct Args {
     /// Concurrency level
     #[arg(long, default_value_t = 5)]
     concurrency: usize,
-    /// (deprecated)
-    #[arg(short = 'v', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", hide = true)]
-    verbose: Option<bool>,
+    #[command(flatten)]
+    verbose: VerboseArgs,
     #[command(flatten)]
     target: TargetArgs,
 }
@@ -46,7 +45,7 @@ pub(crate) async fn run(_common: &Common, a: Args) -> Result<()> {
         1,
         "the artifact to be retagged and the tags to be added",
     )?;
-    verbose(a.verbose);
+    a.verbose.on();
     let target = Target::parse(&a.target, &a.args[0])
         .map_err(|e| e.context(format!("unable to add tag for '{}'", a.args[0])))?;
     let store = target.open()?;

@@ -5,22 +5,24 @@ use std::path::PathBuf;
 use oras_artifact::oci::{Descriptor, Manifest};
 use oras_artifact::{fetch_blob, fetch_manifest};
 
-use crate::args::{Cmd, exclusive, verbose};
+use crate::args::{Cmd, exclusive};
 use crate::cmd::push::emit;
 use crate::display::{Printer, json, model};
 use crate::error::{CliError, Result};
 use crate::option::platform::PlatformArgs;
-use crate::option::{Format, FormatArgs, FormatType, Target, TargetArgs};
-
-pub(crate) const FETCH: Cmd = Cmd {
-    path: "oras manifest fetch",
-    usage: "oras manifest fetch [flags] <name>{:<tag>|@<digest>}",
+use crate::option::{
+    DescriptorArgs, Format, FormatArgs, FormatType, Target, TargetArgs, VerboseArgs,
 };
 
-pub(crate) const FETCH_CONFIG: Cmd = Cmd {
-    path: "oras manifest fetch-config",
-    usage: "oras manifest fetch-config [flags] <name>{:<tag>|@<digest>}",
-};
+pub(crate) const FETCH: Cmd = Cmd::new(
+    "oras manifest fetch",
+    "oras manifest fetch [flags] <name>{:<tag>|@<digest>}",
+);
+
+pub(crate) const FETCH_CONFIG: Cmd = Cmd::new(
+    "oras manifest fetch-config",
+    "oras manifest fetch-config [flags] <name>{:<tag>|@<digest>}",
+);
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
@@ -33,15 +35,10 @@ pub(crate) struct Args {
     /// File `path` to write the fetched manifest to, use - for stdout
     #[arg(short = 'o', long, value_name = "PATH")]
     output: Option<PathBuf>,
-    /// Output the descriptor
-    #[arg(long)]
-    descriptor: bool,
-    /// Prettify JSON objects printed to stdout
-    #[arg(long)]
-    pretty: bool,
-    /// (deprecated)
-    #[arg(short = 'v', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", hide = true)]
-    verbose: Option<bool>,
+    #[command(flatten)]
+    json: DescriptorArgs,
+    #[command(flatten)]
+    verbose: VerboseArgs,
     #[command(flatten)]
     platform: PlatformArgs,
     #[command(flatten)]
@@ -76,18 +73,21 @@ pub(crate) async fn run(a: Args) -> Result<()> {
             a.format.format.clone().unwrap_or_default()
         )));
     }
-    if is_stdout(a.output.as_ref()) && a.descriptor {
+    if is_stdout(a.output.as_ref()) && a.json.descriptor {
         return Err(CliError::new(
             "`--descriptor` cannot be used with `--output -` at the same time",
         ));
     }
-    exclusive(&[("format", a.format.format.is_some()), ("pretty", a.pretty)])?;
     exclusive(&[
         ("format", a.format.format.is_some()),
-        ("descriptor", a.descriptor),
+        ("pretty", a.json.pretty),
+    ])?;
+    exclusive(&[
+        ("format", a.format.format.is_some()),
+        ("descriptor", a.json.descriptor),
     ])?;
     FETCH.exactly(&a.args, 1, "the manifest to fetch")?;
-    verbose(a.verbose);
+    a.verbose.on();
     let target = Target::parse(&a.target, &a.args[0])?;
     let format = a
         .format
@@ -103,12 +103,12 @@ pub(crate) async fn run(a: Args) -> Result<()> {
     }
     let failed =
         |e: CliError| e.context(format!("failed to fetch the content of {:?}", target.raw));
-    if a.descriptor && a.output.is_none() && a.media_types.is_empty() {
+    if a.json.descriptor && a.output.is_none() && a.media_types.is_empty() {
         let desc =
             super::super::resolve::resolve(&target, store.as_ref(), &reference, platform.as_ref())
                 .await
                 .map_err(|e| e.context(format!("failed to find {:?}", target.raw)))?;
-        return Ok(printer.raw(&json::output(json::compact(&desc).as_bytes(), a.pretty)?)?);
+        return a.json.print(&printer, &desc);
     }
     let (desc, manifest) = if a.media_types.is_empty() {
         let desc =
@@ -124,14 +124,14 @@ pub(crate) async fn run(a: Args) -> Result<()> {
             .await
             .map_err(failed)?
     };
-    if a.descriptor && a.output.is_none() {
-        return Ok(printer.raw(&json::output(json::compact(&desc).as_bytes(), a.pretty)?)?);
+    if a.json.descriptor && a.output.is_none() {
+        return a.json.print(&printer, &desc);
     }
     match &format {
         Format::Text => {
-            write_content(&printer, a.output.as_ref(), manifest.bytes(), a.pretty)?;
-            if a.descriptor {
-                printer.raw(&json::output(json::compact(&desc).as_bytes(), a.pretty)?)?;
+            write_content(&printer, a.output.as_ref(), manifest.bytes(), a.json.pretty)?;
+            if a.json.descriptor {
+                a.json.print(&printer, &desc)?;
             }
         }
         _ => {
@@ -191,15 +191,10 @@ pub(crate) struct ConfigArgs {
     /// File `path` to write the fetched config to, use - for stdout
     #[arg(short = 'o', long, value_name = "PATH")]
     output: Option<PathBuf>,
-    /// Output the descriptor
-    #[arg(long)]
-    descriptor: bool,
-    /// Prettify JSON objects printed to stdout
-    #[arg(long)]
-    pretty: bool,
-    /// (deprecated)
-    #[arg(short = 'v', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", hide = true)]
-    verbose: Option<bool>,
+    #[command(flatten)]
+    json: DescriptorArgs,
+    #[command(flatten)]
+    verbose: VerboseArgs,
     #[command(flatten)]
     platform: PlatformArgs,
     #[command(flatten)]
@@ -224,13 +219,13 @@ async fn config_of(
 }
 
 pub(crate) async fn run_config(a: ConfigArgs) -> Result<()> {
-    if is_stdout(a.output.as_ref()) && a.descriptor {
+    if is_stdout(a.output.as_ref()) && a.json.descriptor {
         return Err(CliError::new(
             "`--output -` cannot be used with `--descriptor` at the same time",
         ));
     }
     FETCH_CONFIG.exactly(&a.args, 1, "the manifest config to fetch")?;
-    verbose(a.verbose);
+    a.verbose.on();
     let target = Target::parse(&a.target, &a.args[0])?;
     let platform = a.platform.parse()?;
     let printer = Printer::new(true);
@@ -240,17 +235,17 @@ pub(crate) async fn run_config(a: ConfigArgs) -> Result<()> {
         super::super::resolve::resolve(&target, store.as_ref(), &reference, platform.as_ref())
             .await?;
     let config = config_of(&target, store.as_ref(), &manifest).await?;
-    if !a.descriptor || a.output.is_some() {
+    if !a.json.descriptor || a.output.is_some() {
         let bytes = fetch_blob(store.as_ref(), &config)
             .await
             .map_err(|e| target.error(e))?;
         match a.output.as_ref().filter(|p| p.as_os_str() != "-") {
             Some(path) => super::write_file(path, &bytes)?,
-            None => return Ok(printer.raw(&json::output(&bytes, a.pretty)?)?),
+            None => return Ok(printer.raw(&json::output(&bytes, a.json.pretty)?)?),
         }
     }
-    if a.descriptor {
-        printer.raw(&json::output(json::compact(&config).as_bytes(), a.pretty)?)?;
+    if a.json.descriptor {
+        a.json.print(&printer, &config)?;
     }
     Ok(())
 }

@@ -14,15 +14,15 @@ use crate::error::{CliError, Result};
 use crate::option::packer::parse_annotations;
 use crate::option::{Target, TargetArgs};
 
-pub(crate) const CREATE: Cmd = Cmd {
-    path: "oras manifest index create",
-    usage: "oras manifest index create [flags] <target>[:<tag[,<tag>][...]] <sources>[{<tag>|<digest>}...]",
-};
+pub(crate) const CREATE: Cmd = Cmd::new(
+    "oras manifest index create",
+    "oras manifest index create [flags] <target>[:<tag[,<tag>][...]] <sources>[{<tag>|<digest>}...]",
+);
 
-pub(crate) const UPDATE: Cmd = Cmd {
-    path: "oras manifest index update",
-    usage: "oras manifest index update <index>{:<tag>|@<digest>} [{--add|--merge|--remove} <manifest>{<tag>|<digest>}] [...]",
-};
+pub(crate) const UPDATE: Cmd = Cmd::new(
+    "oras manifest index update",
+    "oras manifest index update <index>{:<tag>|@<digest>} [{--add|--merge|--remove} <manifest>{<tag>|<digest>}] [...]",
+);
 
 #[derive(clap::Subcommand)]
 pub(crate) enum Command {

@@ -7,16 +7,16 @@ use std::path::PathBuf;
 use oras_artifact::oci::{Descriptor, ManifestRef};
 
 use crate::Common;
-use crate::args::{Cmd, verbose};
+use crate::args::Cmd;
+use crate::display::Printer;
 use crate::display::status::PUSH;
-use crate::display::{Printer, json};
 use crate::error::{CliError, Result};
-use crate::option::{Target, TargetArgs};
+use crate::option::{DescriptorArgs, Target, TargetArgs, VerboseArgs};
 
-pub(crate) const CMD: Cmd = Cmd {
-    path: "oras manifest push",
-    usage: "oras manifest push [flags] <name>[:<tag>[,<tag>][...]|@<digest>] <file>",
-};
+pub(crate) const CMD: Cmd = Cmd::new(
+    "oras manifest push",
+    "oras manifest push [flags] <name>[:<tag>[,<tag>][...]|@<digest>] <file>",
+);
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
@@ -29,15 +29,10 @@ pub(crate) struct Args {
     /// Concurrency level
     #[arg(long, default_value_t = 5)]
     concurrency: usize,
-    /// Output the descriptor
-    #[arg(long)]
-    descriptor: bool,
-    /// Prettify JSON objects printed to stdout
-    #[arg(long)]
-    pretty: bool,
-    /// Print status output for unnamed blobs (deprecated)
-    #[arg(short = 'v', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", hide = true)]
-    verbose: Option<bool>,
+    #[command(flatten)]
+    json: DescriptorArgs,
+    #[command(flatten)]
+    verbose: VerboseArgs,
     #[command(flatten)]
     target: TargetArgs,
 }
@@ -56,7 +51,7 @@ pub(crate) async fn run(_common: &Common, a: Args) -> Result<()> {
     let raw = refs.next().unwrap_or_default().to_owned();
     let extra: Vec<String> = refs.map(str::to_owned).collect();
     let target = Target::parse(&a.target, &raw)?;
-    let printer = Printer::new(verbose(a.verbose) && !a.descriptor);
+    let printer = Printer::new(a.verbose.on() && !a.json.descriptor);
     let bytes = if file.as_os_str() == "-" {
         let mut b = Vec::new();
         std::io::stdin()
@@ -113,15 +108,15 @@ pub(crate) async fn run(_common: &Common, a: Args) -> Result<()> {
     let tag_all = async {
         for t in &extra {
             store.tag(&desc, t).await.map_err(|e| target.error(e))?;
-            if !a.descriptor {
+            if !a.json.descriptor {
                 printer.line(&format!("Tagged {t}"));
             }
         }
         Ok::<(), CliError>(())
     };
-    if a.descriptor {
+    if a.json.descriptor {
         tag_all.await?;
-        return Ok(printer.raw(&json::output(json::compact(&desc).as_bytes(), a.pretty)?)?);
+        return a.json.print(&printer, &desc);
     }
     printer.line(&format!("Pushed: {}", target.display()));
     tag_all.await?;
