@@ -9,7 +9,7 @@
 //! disk (with `Range` from a registry; verified against the whole blob's digest as
 //! always), and removes them.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,14 +18,14 @@ use std::sync::{Condvar, Mutex, PoisonError};
 use futures_util::future::join_all;
 use oras_oci::verify::Verifier;
 use oras_oci::{Descriptor, Digest, Digester, annotations};
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::archive::{UnpackLimits, unpack};
 use crate::content::ReadOnlyTarget;
 use crate::progress::{Event, Progress};
 use crate::pull::{PullOptions, PulledFile};
 use crate::push::temp_name;
-use crate::stream::{write_to, write_verified};
+use crate::stream::{OnDrop, is_small, receive_small, write_bytes, write_to, write_verified};
 use crate::{Error, Result};
 
 /// A staging directory inside the output, and the directories the pull created to hold
@@ -38,6 +38,8 @@ pub(crate) struct Staging {
     succeeded: bool,
     /// Held locked while the pull runs: its process is alive.
     _lock: Option<std::fs::File>,
+    /// The staged names of the partial downloads taken over from killed pulls.
+    reclaimed: HashSet<String>,
 }
 
 /// The prefix of staging directories' names (`.oras-pull-<pid>-<n>`).
@@ -86,6 +88,7 @@ impl Staging {
             created,
             succeeded: false,
             _lock: None,
+            reclaimed: HashSet::new(),
         };
         tokio::fs::create_dir(&staging)
             .await
@@ -97,16 +100,15 @@ impl Staging {
                 .map(|(i, (d, _))| (staged_name(i, d), d.clone()))
                 .collect(),
         );
-        this._lock = Some(
-            tokio::task::spawn_blocking(move || {
-                let lock_path = staging.join("lock");
-                let lock = std::fs::File::create(&lock_path).map_err(Error::io(&lock_path))?;
-                lock.lock().map_err(Error::io(&lock_path))?;
-                reclaim(&out, &staging, &wanted);
-                Ok::<_, Error>(lock)
-            })
-            .await??,
-        );
+        let (lock, reclaimed) = tokio::task::spawn_blocking(move || {
+            let lock_path = staging.join("lock");
+            let lock = std::fs::File::create(&lock_path).map_err(Error::io(&lock_path))?;
+            lock.lock().map_err(Error::io(&lock_path))?;
+            Ok::<_, Error>((lock, reclaim(&out, &staging, &wanted)))
+        })
+        .await??;
+        this._lock = Some(lock);
+        this.reclaimed = reclaimed;
         Ok(this)
     }
 
@@ -120,8 +122,16 @@ impl Staging {
         options: &PullOptions,
         progress: &Progress,
     ) -> Result<Vec<PulledFile>> {
+        // A small blob leaves its download slot once received, for one of as many
+        // writing slots, so the next download need not wait for the disk; at most twice
+        // the concurrency of small blobs are in memory.
         let limit = Semaphore::new(options.concurrency.max(1));
-        let (limit, cancel) = (&limit, &self.cancel);
+        let writing = Semaphore::new(options.concurrency.max(1));
+        let slots = Slots {
+            download: &limit,
+            write: &writing,
+        };
+        let (cancel, reclaimed) = (&self.cancel, &self.reclaimed);
         // For each file entry, the earlier file entry with the same content, if any.
         let mut first: HashMap<&Digest, usize> = HashMap::new();
         let copy_of: Vec<Option<usize>> = plan
@@ -147,13 +157,18 @@ impl Staging {
             .map(|(i, (desc, _))| {
                 progress.emit(Event::Queued(desc));
                 async move {
-                    let _permit = limit
-                        .acquire()
-                        .await
-                        .expect("the semaphore is never closed");
+                    let permit = slots.download.acquire().await.expect(NEVER_CLOSED);
                     progress.emit(Event::Started(desc));
-                    let at = cancel.staging.join(staged_name(i, desc));
-                    let r = download(target, desc, &at, options.limits, progress, cancel).await;
+                    let name = staged_name(i, desc);
+                    let at = cancel.staging.join(&name);
+                    let partial = reclaimed.contains(&name);
+                    let how = How {
+                        partial,
+                        limits: options.limits,
+                        progress,
+                        cancel,
+                    };
+                    let r = download(target, desc, &at, &how, permit, slots.write).await;
                     match &r {
                         Ok(_) => progress.emit(Event::Finished(desc)),
                         Err(e) => progress.emit(Event::Failed(desc, &e.to_string())),
@@ -206,10 +221,11 @@ impl Drop for Staging {
 /// Takes over what dead pulls left in `out`: every staging directory whose lock is free
 /// (or that has none) gives the partial downloads of blobs in `wanted` (by staged name's
 /// digest part) to `staging`, under the names they have there, and is removed. Best effort:
-/// anything that cannot be read is downloaded again.
-fn reclaim(out: &Path, staging: &Path, wanted: &[(String, Descriptor)]) {
+/// anything that cannot be read is downloaded again. Returns the names taken over.
+fn reclaim(out: &Path, staging: &Path, wanted: &[(String, Descriptor)]) -> HashSet<String> {
+    let mut taken = HashSet::new();
     let Ok(entries) = std::fs::read_dir(out) else {
-        return;
+        return taken;
     };
     for entry in entries.flatten() {
         let dir = entry.path();
@@ -236,40 +252,80 @@ fn reclaim(out: &Path, staging: &Path, wanted: &[(String, Descriptor)]) {
                 .find(|(mine, _)| mine.split_once('.').is_some_and(|(_, d)| d == digest));
             if let Some((mine, _)) = ours
                 && file.file_type().is_ok_and(|t| t.is_file())
-                && !staging.join(mine).exists()
+                && !taken.contains(mine)
+                && std::fs::rename(file.path(), staging.join(mine)).is_ok()
             {
-                let _ = std::fs::rename(file.path(), staging.join(mine));
+                taken.insert(mine.clone());
             }
         }
         let _ = std::fs::remove_dir_all(&dir);
     }
+    taken
 }
 
-/// Downloads one layer to `at`, verified; unpacks a directory layer into `at.d`. Bytes a
-/// killed pull left at `at` are kept and the rest fetched after them; if they turn out
-/// not to be the start of the blob, it is downloaded whole.
+/// The slots downloads take turns in.
+#[derive(Clone, Copy)]
+struct Slots<'a> {
+    download: &'a Semaphore,
+    write: &'a Semaphore,
+}
+
+const NEVER_CLOSED: &str = "the semaphore is never closed";
+
+/// How one layer is downloaded.
+struct How<'a> {
+    /// Bytes a killed pull left are at hand, taken over.
+    partial: bool,
+    limits: UnpackLimits,
+    progress: &'a Progress,
+    cancel: &'a Cancel,
+}
+
+/// Downloads one layer to `at`, verified, holding the download slot `permit`; unpacks a
+/// directory layer into `at.d`. Bytes a killed pull left at `at` (`how.partial`) are kept
+/// and the rest fetched after them; if they turn out not to be the start of the blob, it
+/// is downloaded whole. A small blob is received into memory and checked there, then
+/// gives up its download slot for a `write` slot while it is written.
 async fn download(
     target: &dyn ReadOnlyTarget,
     desc: &Descriptor,
     at: &Path,
-    limits: UnpackLimits,
-    progress: &Progress,
-    cancel: &Cancel,
+    how: &How<'_>,
+    permit: SemaphorePermit<'_>,
+    write: &Semaphore,
 ) -> Result<Staged> {
-    let resumed = match resume(target, desc, at, progress, cancel).await {
-        Ok(done) => done,
-        Err(Error::Verify(_)) => {
-            let _ = tokio::fs::remove_file(at).await;
-            false
+    let How {
+        partial,
+        limits,
+        progress,
+        cancel,
+    } = *how;
+    let resumed = if partial {
+        match resume(target, desc, at, progress, cancel).await {
+            Ok(done) => done,
+            Err(Error::Verify(_)) => {
+                let _ = tokio::fs::remove_file(at).await;
+                false
+            }
+            Err(e) => return Err(e),
         }
-        Err(e) => return Err(e),
+    } else {
+        false
     };
     if !resumed {
         let stream = progress.counting(desc, target.fetch_unhashed(desc).await?);
-        // Writing and hashing run on threads of their own while this task receives. If the
-        // pull is dropped meanwhile, the writing thread removes the staging directory when
-        // it ends.
-        write_verified(stream, desc, at, false, false, cancel.enter()).await?;
+        if is_small(desc.size) {
+            let exit = OnDrop(Some(cancel.enter()));
+            let bytes = receive_small(stream, Verifier::for_descriptor(desc)?).await?;
+            let _writing = write.acquire().await.expect(NEVER_CLOSED);
+            drop(permit);
+            write_bytes(at, bytes, false, false, exit).await?;
+        } else {
+            // Writing and hashing run on threads of their own while this task receives.
+            // If the pull is dropped meanwhile, the writing thread removes the staging
+            // directory when it ends.
+            write_verified(stream, desc, at, false, false, cancel.enter()).await?;
+        }
     }
     if desc.annotation(annotations::ORAS_CONTENT_UNPACK) != Some("true") {
         return Ok(Staged::File(at.to_owned()));

@@ -242,13 +242,15 @@ pub(crate) async fn write_to(
     sync: bool,
     on_exit: impl FnOnce() + Send + 'static,
 ) -> Result<()> {
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(16);
-    // A small blob is hashed here as it arrives: a thread of its own would cost more than
-    // the hash.
-    let (mut inline, verifier) = match verifier {
-        Some(v) if v.remaining() < HASH_THREAD_MIN => (Some(v), None),
-        other => (None, other),
+    // A small blob is hashed here as it arrives and written in one piece once whole:
+    // threads fed chunk by chunk would cost more than the hash and the write.
+    let verifier = match verifier {
+        Some(v) if v.remaining() < HASH_THREAD_MIN => {
+            return write_small(stream, path, append, v, sync, on_exit).await;
+        }
+        other => other,
     };
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(16);
     let (htx, done_rx) = match verifier.map(HashThread::spawn).transpose() {
         Ok(Some(h)) => (Some(h.chunks), Some(h.done)),
         Ok(None) => (None, None),
@@ -286,17 +288,10 @@ pub(crate) async fn write_to(
         result
     });
     let mut received = Ok(());
-    let mut mismatch = None;
     while let Some(chunk) = stream.next().await {
         match chunk {
             // A thread that stopped (a digest or size error) is waited for below.
             Ok(c) => {
-                if let Some(v) = &mut inline
-                    && let Err(e) = v.update(&c)
-                {
-                    mismatch = Some(e);
-                    break;
-                }
                 if let Some(h) = &htx
                     && h.send(c.clone()).await.is_err()
                 {
@@ -312,18 +307,94 @@ pub(crate) async fn write_to(
             }
         }
     }
-    if received.is_ok()
-        && mismatch.is_none()
-        && let Some(v) = &mut inline
-    {
-        mismatch = v.finish().err();
-    }
     drop(tx);
     drop(htx);
     let written = writer.await?;
-    if let Some(e) = mismatch {
-        let _ = std::fs::remove_file(path);
-        return Err(e.into());
-    }
     received.and(written)
+}
+
+/// [`write_to`] for a blob under [`HASH_THREAD_MIN`]: [received](receive_small) and
+/// checked here, then [written](write_bytes) in one blocking call, so a blob costs one
+/// hand-off to a thread.
+async fn write_small(
+    stream: ByteStream,
+    path: &Path,
+    append: bool,
+    verifier: Verifier,
+    sync: bool,
+    on_exit: impl FnOnce() + Send + 'static,
+) -> Result<()> {
+    let exit = OnDrop(Some(on_exit));
+    let bytes = receive_small(stream, verifier).await?;
+    write_bytes(path, bytes, append, sync, exit).await
+}
+
+/// Whether a blob of `size` bytes is small enough to be received whole into memory and
+/// checked there (see [`receive_small`]).
+pub(crate) fn is_small(size: u64) -> bool {
+    size < HASH_THREAD_MIN
+}
+
+/// Every byte of a small blob's `stream`, checked by `verifier` as it arrives (the caller
+/// bounds the size: see [`is_small`]).
+pub(crate) async fn receive_small(
+    mut stream: ByteStream,
+    mut verifier: Verifier,
+) -> Result<Vec<u8>> {
+    let capacity = usize::try_from(verifier.remaining()).unwrap_or(0);
+    let mut bytes = Vec::with_capacity(capacity);
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(Error::Stream)?;
+        verifier.update(&chunk)?;
+        bytes.extend_from_slice(&chunk);
+    }
+    verifier.finish()?;
+    Ok(bytes)
+}
+
+/// Writes `bytes` to the file at `path` (new, or appended to when `append`) in one
+/// blocking call, synced when `sync`; the file is removed if that fails. `exit` is dropped
+/// on the writing thread once it is done (or here, should this future be dropped before
+/// the thread starts).
+pub(crate) async fn write_bytes(
+    path: &Path,
+    bytes: Vec<u8>,
+    append: bool,
+    sync: bool,
+    exit: impl Send + 'static,
+) -> Result<()> {
+    let owned = path.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let _exit = exit;
+        let written = (|| {
+            use std::io::Write;
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .append(append)
+                .truncate(!append)
+                .open(&owned)?;
+            f.write_all(&bytes)?;
+            if sync {
+                f.sync_all()?;
+            }
+            Ok(())
+        })();
+        if written.is_err() {
+            let _ = std::fs::remove_file(&owned);
+        }
+        written.map_err(Error::io(&owned))
+    })
+    .await?
+}
+
+/// Runs the function when dropped.
+pub(crate) struct OnDrop<F: FnOnce()>(pub(crate) Option<F>);
+
+impl<F: FnOnce()> Drop for OnDrop<F> {
+    fn drop(&mut self) {
+        if let Some(f) = self.0.take() {
+            f();
+        }
+    }
 }
