@@ -46,6 +46,24 @@ impl<W: Write> Write for Hashing<W> {
     }
 }
 
+/// The archive file, noting whether a write to it failed: tar reports a failure to read
+/// a source file and one to write the archive alike, and they need different words.
+struct Archive {
+    file: fs::File,
+    failed: std::rc::Rc<std::cell::Cell<bool>>,
+}
+
+impl Write for Archive {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let r = self.file.write(buf);
+        self.failed.set(self.failed.get() || r.is_err());
+        r
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
 /// A packed directory: the gzip file's digest and size, and the digest of the tar inside
 /// (ORAS's `io.deis.oras.content.digest`).
 #[derive(Clone, Debug)]
@@ -58,7 +76,11 @@ pub(crate) struct Packed {
 /// Packs `dir` into `out` as tar+gzip, entries under `name/`, sorted, with owner and
 /// times zeroed unless `preserve` (so the same tree always gives the same digest).
 pub(crate) fn pack_dir(dir: &Path, name: &str, out: &Path, preserve: bool) -> Result<Packed> {
-    let file = fs::File::create(out).map_err(Error::io(out))?;
+    let failed = std::rc::Rc::default();
+    let file = Archive {
+        file: fs::File::create(out).map_err(Error::io(out))?,
+        failed: std::rc::Rc::clone(&failed),
+    };
     let gz_hash = Hashing {
         inner: io::BufWriter::with_capacity(1 << 20, file),
         digester: Digester::new(Algorithm::Sha256),
@@ -74,12 +96,22 @@ pub(crate) fn pack_dir(dir: &Path, name: &str, out: &Path, preserve: bool) -> Re
     };
     let mut builder = tar::Builder::new(tar_hash);
     builder.follow_symlinks(false);
-    append_tree(&mut builder, dir, Path::new(name), preserve)?;
+    // An error while the archive could not be written (a full disk) is the archive's,
+    // whichever source file was being read.
+    append_tree(&mut builder, dir, Path::new(name), preserve).map_err(|e| match e {
+        Error::Io { source, .. } if failed.get() => Error::io(out)(source),
+        e => e,
+    })?;
     let tar_hash = builder.into_inner().map_err(Error::io(out))?;
     let tar_digest = tar_hash.digester.finish();
     let mut gz_hash = tar_hash.inner.finish().map_err(Error::io(out))?;
     gz_hash.flush().map_err(Error::io(out))?;
-    gz_hash.inner.get_ref().sync_all().map_err(Error::io(out))?;
+    gz_hash
+        .inner
+        .get_ref()
+        .file
+        .sync_all()
+        .map_err(Error::io(out))?;
     Ok(Packed {
         digest: gz_hash.digester.finish(),
         size: gz_hash.count,

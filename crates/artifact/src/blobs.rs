@@ -20,7 +20,7 @@ use crate::content::{ReadOnlyTarget, Target};
 use crate::overlap;
 use crate::progress::{Event, Observer, Progress};
 use crate::push::{hash_file, report, temp_name, upload};
-use crate::stream::{HashThread, RemoveOnDrop, write_to};
+use crate::stream::{HashThread, RemoveOnDrop, remove_unlocked, write_to};
 use crate::{Error, Result};
 
 /// The descriptor of a file as a blob of `media_type`: its size and SHA-256, read in
@@ -73,6 +73,11 @@ pub async fn hash_and_push_file(
     push_file(target, &desc, path, progress.0.clone()).await?;
     Ok(desc)
 }
+
+/// The prefix of the files a stream without its digest is kept in, in the system's
+/// temporary directory, while it is hashed (when the target has no upload sessions):
+/// `oras-blob-stdin-<pid>-<n>`, each locked while its push runs.
+const SPOOL_PREFIX: &str = "oras-blob-stdin";
 
 /// Pushes `size` bytes of `stream` as a blob of `media_type` (bytes past `size` are left
 /// unread; fewer is an error). With `digest` given the stream goes as it is (in one request
@@ -154,8 +159,16 @@ pub async fn push_stream(
         return Ok(desc);
     }
     // No session: keep it on disk while it is hashed, then send the file.
-    let spool = std::env::temp_dir().join(temp_name("oras-blob-stdin"));
-    let _remove = RemoveOnDrop::locked(spool.clone())?;
+    let spool = std::env::temp_dir().join(temp_name(SPOOL_PREFIX));
+    let _remove = tokio::task::spawn_blocking({
+        let spool = spool.clone();
+        move || {
+            // What killed processes left.
+            remove_unlocked(&std::env::temp_dir(), &format!("{SPOOL_PREFIX}-"));
+            RemoveOnDrop::locked(spool)
+        }
+    })
+    .await??;
     write_to(hashed, &spool, false, None, false, || {}).await?;
     let digest = hasher
         .lock()

@@ -122,6 +122,11 @@ pub(crate) struct RemoveOnDrop {
 }
 
 impl RemoveOnDrop {
+    /// The file's path.
+    pub(crate) fn path(&self) -> &Path {
+        self.path.as_deref().expect("set until dropped")
+    }
+
     /// A new, empty file at `path`, locked for as long as this lives, so that
     /// [`remove_unlocked`] in another process leaves it alone while this one runs and
     /// removes it once this process is gone without cleaning up (killed).
@@ -258,29 +263,19 @@ pub(crate) async fn write_to(
     };
     let owned = path.to_owned();
     let writer = tokio::task::spawn_blocking(move || {
-        let written = (|| {
-            use std::io::Write;
-            let mut f = std::fs::OpenOptions::new()
-                .write(true)
-                .create(true)
-                .append(append)
-                .truncate(!append)
-                .open(&owned)
-                .map_err(Error::io(&owned))?;
-            while let Some(chunk) = rx.blocking_recv() {
-                f.write_all(&chunk).map_err(Error::io(&owned))?;
-            }
-            if sync {
-                f.sync_all().map_err(Error::io(&owned))?;
-            }
-            Ok(())
-        })();
+        let written =
+            write_pieces(&owned, append, sync, || rx.blocking_recv()).map_err(Error::io(&owned));
+        // A write that failed (a full disk) stops the receiving task's sends, and with
+        // them the hashing thread; waiting for the hash with the channel still open would
+        // wait forever.
+        drop(rx);
         // The hash's answer, once the hashing thread has seen every chunk.
         let hashed = match done_rx {
             Some(rx) => rx.blocking_recv().unwrap_or(Err(Error::Cancelled)),
             None => Ok(()),
         };
-        let result = hashed.and(written);
+        // The write's failure first: it is why the hash saw fewer bytes.
+        let result = written.and(hashed);
         if result.is_err() {
             let _ = std::fs::remove_file(&owned);
         }
@@ -366,26 +361,38 @@ pub(crate) async fn write_bytes(
     let owned = path.to_owned();
     tokio::task::spawn_blocking(move || {
         let _exit = exit;
-        let written = (|| {
-            use std::io::Write;
-            let mut f = std::fs::OpenOptions::new()
-                .write(true)
-                .create(true)
-                .append(append)
-                .truncate(!append)
-                .open(&owned)?;
-            f.write_all(&bytes)?;
-            if sync {
-                f.sync_all()?;
-            }
-            Ok(())
-        })();
+        let mut bytes = Some(bytes);
+        let written = write_pieces(&owned, append, sync, || bytes.take());
         if written.is_err() {
             let _ = std::fs::remove_file(&owned);
         }
         written.map_err(Error::io(&owned))
     })
     .await?
+}
+
+/// Writes each piece `next` gives, until `None`, to the file at `path` (a new one, or
+/// appended to when `append`), synced when `sync`. Blocking.
+fn write_pieces<B: AsRef<[u8]>>(
+    path: &Path,
+    append: bool,
+    sync: bool,
+    mut next: impl FnMut() -> Option<B>,
+) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .append(append)
+        .truncate(!append)
+        .open(path)?;
+    while let Some(piece) = next() {
+        f.write_all(piece.as_ref())?;
+    }
+    if sync {
+        f.sync_all()?;
+    }
+    Ok(())
 }
 
 /// Runs the function when dropped.

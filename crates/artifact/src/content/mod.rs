@@ -37,7 +37,8 @@ use bytes::Bytes;
 use oras_distribution::{Body, BoxFuture, ByteStream};
 use oras_oci::{Descriptor, Digest, Digester, Manifest, ManifestRef};
 
-use crate::stream::{collect_verified, write_verified};
+use crate::push::temp_name;
+use crate::stream::{RemoveOnDrop, collect_verified, remove_unlocked, write_verified};
 use crate::{Error, Result};
 
 pub(crate) mod cache;
@@ -415,20 +416,38 @@ pub async fn fetch_blob(target: &dyn ReadOnlyTarget, desc: &Descriptor) -> Resul
 }
 
 /// Writes the content `desc` describes to the file `path`, verified as it streams: the
-/// bytes go to a temporary file beside it (`<path>.oras-partial`), renamed to `path` only
-/// when size and digest matched. On failure nothing is left at either name.
+/// bytes go to a hidden temporary file beside it (`.<name>.oras-partial-<pid>-<n>`, locked
+/// while in use), renamed to `path` only when size and digest matched. On failure nothing
+/// is left at either name; what a killed process left beside `path` goes the next time.
 pub async fn fetch_to_file(
     target: &dyn ReadOnlyTarget,
     desc: &Descriptor,
     path: &Path,
 ) -> Result<()> {
-    let tmp = path.with_extension("oras-partial");
-    let stream = target.fetch_unhashed(desc).await?;
-    write_verified(stream, desc, &tmp, false, false, || {}).await?;
-    tokio::fs::rename(&tmp, path).await.map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::io(path)(e)
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let prefix = format!(".{name}.oras-partial");
+    let tmp = path.with_file_name(temp_name(&prefix));
+    let (dir, earlier) = (tmp.parent().map(Path::to_owned), prefix.clone());
+    let partial = tokio::task::spawn_blocking(move || {
+        if let Some(dir) = dir {
+            let dir = if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                &dir
+            };
+            remove_unlocked(dir, &format!("{earlier}-"));
+        }
+        RemoveOnDrop::locked(tmp)
     })
+    .await??;
+    let stream = target.fetch_unhashed(desc).await?;
+    write_verified(stream, desc, partial.path(), false, false, || {}).await?;
+    tokio::fs::rename(partial.path(), path)
+        .await
+        .map_err(Error::io(path))
 }
 
 /// Pushes bytes as a blob of `media_type` unless the target has it; returns its

@@ -657,3 +657,198 @@ fn resolve_rules_reach_a_name_dns_does_not_know() {
     ]);
     assert!(err.contains("invalid resolve rule \"nonsense\""), "{err}");
 }
+
+/// A disk that fills up: every command that writes fails with the file it could not
+/// write and leaves nothing behind — no output directory, no staging, no temporary
+/// archive, no partial blob in a layout — and none hangs (a failed write once left the
+/// pull waiting forever for a hash that waited for it). The full disk is a file-size
+/// limit (`ulimit -f`, SIGXFSZ ignored): writes past it fail as on a full disk.
+#[test]
+fn a_full_disk_fails_every_write_cleanly() {
+    let anonymous = &registries().anonymous;
+    let w = Work::new();
+    let tmp = w.path("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    // Incompressible bytes: a blob of 32 MiB (more than the channels between receiving,
+    // writing and hashing hold, so a writer that stops reading shows), one of 700 kB
+    // (received whole, written in one piece), a directory of 3 MB (its archive outgrows
+    // the limit); and 3 MB of zeros (a small archive that unpacks past it).
+    let noise = |n: usize, mut x: u64| -> Vec<u8> {
+        (0..n)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect()
+    };
+    std::fs::write(w.path("big.bin"), noise(32 << 20, 1)).unwrap();
+    std::fs::write(w.path("small.bin"), noise(700_000, 2)).unwrap();
+    std::fs::create_dir_all(w.path("noisy")).unwrap();
+    std::fs::write(w.path("noisy/n.bin"), noise(3_000_000, 3)).unwrap();
+    std::fs::create_dir_all(w.path("zeros")).unwrap();
+    std::fs::write(w.path("zeros/z.bin"), vec![0u8; 3_000_000]).unwrap();
+    let repo = reference(anonymous, &unique("cli/full"));
+    for (tag, file) in [
+        ("big", "big.bin"),
+        ("small", "small.bin"),
+        ("zeros", "zeros"),
+    ] {
+        w.ok(&["push", "--plain-http", &format!("{repo}:{tag}"), file]);
+    }
+
+    // A limit of 600 blocks: 300 or 600 KiB, as the shell counts blocks; either way below
+    // every file written here and above the manifests.
+    let limited = |args: &[&str]| -> (i32, String) {
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c")
+            .arg("trap '' XFSZ; ulimit -f 600; exec \"$0\" \"$@\"")
+            .arg(env!("CARGO_BIN_EXE_oras"))
+            .args(args)
+            .current_dir(&w.0)
+            .env("DOCKER_CONFIG", w.0.join("docker"))
+            .env("TMPDIR", &tmp)
+            .stdin(std::process::Stdio::null());
+        let (tx, rx) = std::sync::mpsc::channel();
+        let child = cmd
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let pid = child.id();
+        std::thread::spawn(move || tx.send(child.wait_with_output().unwrap()));
+        let Ok(out) = rx.recv_timeout(std::time::Duration::from_secs(120)) else {
+            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+            panic!("oras {args:?} hung after a failed write");
+        };
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let fails_writing = |args: &[&str], written: &str| {
+        let (code, err) = limited(args);
+        assert_eq!(code, 1, "oras {args:?}: {err}");
+        assert!(
+            err.starts_with("Error") && err.contains("File too large") && err.contains(written),
+            "oras {args:?} names what it could not write ({written}): {err}"
+        );
+    };
+    let entries = |dir: &Path| -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+
+    for tag in ["big", "small", "zeros"] {
+        let out = w.path(&format!("out-{tag}"));
+        let staging = out.join(".oras-pull-");
+        fails_writing(
+            &[
+                "pull",
+                "--plain-http",
+                &format!("{repo}:{tag}"),
+                "-o",
+                out.to_str().unwrap(),
+            ],
+            staging.to_str().unwrap(),
+        );
+        assert!(
+            !out.exists(),
+            "pull {tag}: the output directory is not left"
+        );
+    }
+    // The directory was there before: it stays, as it was.
+    std::fs::create_dir_all(w.path("kept")).unwrap();
+    std::fs::write(w.path("kept/mine"), "mine").unwrap();
+    fails_writing(
+        &["pull", "--plain-http", &format!("{repo}:big"), "-o", "kept"],
+        "kept/.oras-pull-",
+    );
+    assert_eq!(entries(&w.path("kept")), ["mine"]);
+
+    fails_writing(
+        &["push", "--plain-http", &format!("{repo}:noisy"), "noisy"],
+        tmp.join("oras-push-dir-").to_str().unwrap(),
+    );
+    assert_eq!(entries(&tmp), Vec::<String>::new(), "no temporary archive");
+
+    let big = w.ok(&["manifest", "fetch", "--plain-http", &format!("{repo}:big")]);
+    let big: Value = serde_json::from_str(&big).unwrap();
+    let layer = big["layers"][0]["digest"].as_str().unwrap();
+    fails_writing(
+        &[
+            "blob",
+            "fetch",
+            "--plain-http",
+            &format!("{repo}@{layer}"),
+            "-o",
+            "fetched.bin",
+        ],
+        ".fetched.bin.oras-partial-",
+    );
+    assert!(
+        !entries(&w.0).iter().any(|n| n.starts_with("fetched")),
+        "no partial blob file: {:?}",
+        entries(&w.0)
+    );
+
+    fails_writing(
+        &[
+            "cp",
+            "--from-plain-http",
+            &format!("{repo}:big"),
+            "--to-oci-layout",
+            "layout:v1",
+        ],
+        "layout/ingest/",
+    );
+    let (_, hex) = layer.split_once(':').unwrap();
+    assert!(
+        !w.path("layout/blobs/sha256").join(hex).exists(),
+        "no partial blob in the layout"
+    );
+    assert_eq!(entries(&w.path("layout/ingest")), Vec::<String>::new());
+    let index: Value =
+        serde_json::from_str(&std::fs::read_to_string(w.path("layout/index.json")).unwrap())
+            .unwrap();
+    assert_eq!(index["manifests"], serde_json::json!([]), "nothing tagged");
+    // The same commands succeed once there is room, into the same places; the partial
+    // file a killed fetch left (no process holds it) goes.
+    w.ok(&["pull", "--plain-http", &format!("{repo}:big"), "-o", "kept"]);
+    assert_eq!(entries(&w.path("kept")), ["big.bin", "mine"]);
+    std::fs::write(
+        w.path(".fetched.bin.oras-partial-1-0"),
+        "left by a killed fetch",
+    )
+    .unwrap();
+    w.ok(&[
+        "blob",
+        "fetch",
+        "--plain-http",
+        &format!("{repo}@{layer}"),
+        "-o",
+        "fetched.bin",
+    ]);
+    assert_eq!(
+        std::fs::read(w.path("fetched.bin")).unwrap(),
+        std::fs::read(w.path("big.bin")).unwrap()
+    );
+    assert!(
+        !entries(&w.0).iter().any(|n| n.contains("oras-partial")),
+        "{:?}",
+        entries(&w.0)
+    );
+    w.ok(&[
+        "cp",
+        "--from-plain-http",
+        &format!("{repo}:big"),
+        "--to-oci-layout",
+        "layout:v1",
+    ]);
+}
