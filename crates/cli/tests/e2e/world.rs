@@ -673,16 +673,7 @@ fn a_full_disk_fails_every_write_cleanly() {
     // writing and hashing hold, so a writer that stops reading shows), one of 700 kB
     // (received whole, written in one piece), a directory of 3 MB (its archive outgrows
     // the limit); and 3 MB of zeros (a small archive that unpacks past it).
-    let noise = |n: usize, mut x: u64| -> Vec<u8> {
-        (0..n)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                x as u8
-            })
-            .collect()
-    };
+    let noise = oras_tests::noise;
     std::fs::write(w.path("big.bin"), noise(32 << 20, 1)).unwrap();
     std::fs::write(w.path("small.bin"), noise(700_000, 2)).unwrap();
     std::fs::create_dir_all(w.path("noisy")).unwrap();
@@ -781,17 +772,9 @@ fn a_full_disk_fails_every_write_cleanly() {
     let big = w.ok(&["manifest", "fetch", "--plain-http", &format!("{repo}:big")]);
     let big: Value = serde_json::from_str(&big).unwrap();
     let layer = big["layers"][0]["digest"].as_str().unwrap();
-    fails_writing(
-        &[
-            "blob",
-            "fetch",
-            "--plain-http",
-            &format!("{repo}@{layer}"),
-            "-o",
-            "fetched.bin",
-        ],
-        ".fetched.bin.oras-partial-",
-    );
+    let blob = format!("{repo}@{layer}");
+    let fetch = ["blob", "fetch", "--plain-http", &blob, "-o", "fetched.bin"];
+    fails_writing(&fetch, ".fetched.bin.oras-partial-");
     assert!(
         !entries(&w.0).iter().any(|n| n.starts_with("fetched")),
         "no partial blob file: {:?}",
@@ -827,14 +810,7 @@ fn a_full_disk_fails_every_write_cleanly() {
         "left by a killed fetch",
     )
     .unwrap();
-    w.ok(&[
-        "blob",
-        "fetch",
-        "--plain-http",
-        &format!("{repo}@{layer}"),
-        "-o",
-        "fetched.bin",
-    ]);
+    w.ok(&fetch);
     assert_eq!(
         std::fs::read(w.path("fetched.bin")).unwrap(),
         std::fs::read(w.path("big.bin")).unwrap()

@@ -41,18 +41,6 @@ fn repo(c: &Client, r: &Registry, name: &str) -> Repository {
     c.repository(&format!("{}/{name}", r.host()).parse().unwrap())
 }
 
-fn data(len: usize, seed: u32) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(2_654_435_761) | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            x as u8
-        })
-        .collect()
-}
-
 fn reopenable(bytes: Vec<u8>) -> Body {
     let bytes = Bytes::from(bytes);
     let len = bytes.len() as u64;
@@ -89,13 +77,13 @@ async fn round_trip(r: &Registry) {
         .push_blob_bytes("text/plain", &b"hello registry"[..])
         .await
         .unwrap();
-    let mono = data(3 << 20, 1);
+    let mono = oras_tests::noise(3 << 20, 1);
     let mono_desc = Descriptor::of(media_type::OCI_LAYER, &mono);
     rp.push_blob(&mono_desc, reopenable(mono.clone()))
         .await
         .unwrap();
     // Larger than the chunk size: four PATCHes, the last one short.
-    let big = data((3 << 20) + 12_345, 2);
+    let big = oras_tests::noise((3 << 20) + 12_345, 2);
     let big_desc = Descriptor::of(media_type::OCI_LAYER, &big);
     repo(&chunked, r, &name)
         .push_blob(&big_desc, reopenable(big.clone()))
@@ -202,7 +190,10 @@ async fn blobs_mount_across_repositories() {
     let r = &registries().basic;
     let c = client_for(r, |_, _| {});
     let src = repo(&c, r, "mount/source");
-    let desc = src.push_blob_bytes("x/y", data(10_000, 3)).await.unwrap();
+    let desc = src
+        .push_blob_bytes("x/y", oras_tests::noise(10_000, 3))
+        .await
+        .unwrap();
     let dst = repo(&c, r, "mount/destination");
     let outcome = dst.mount_blob(&desc, "mount/source").await.unwrap();
     assert!(matches!(outcome, Mount::Mounted), "{outcome:?}");
