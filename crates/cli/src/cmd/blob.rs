@@ -11,7 +11,7 @@ use oras_artifact::{
 
 use crate::Common;
 use crate::args::Cmd;
-use crate::cmd::{DeleteFlags, Status};
+use crate::cmd::{DeleteArgs, Status};
 use crate::display::Printer;
 use crate::display::status::{PULL, PUSH, Prompts};
 use crate::error::{CliError, Result};
@@ -74,19 +74,6 @@ pub(crate) struct PushArgs {
     media_type: String,
     #[command(flatten)]
     json: DescriptorArgs,
-    #[command(flatten)]
-    verbose: VerboseArgs,
-    #[command(flatten)]
-    target: TargetArgs,
-}
-
-#[derive(clap::Args)]
-pub(crate) struct DeleteArgs {
-    /// <name>@<digest>
-    #[arg(value_name = "REFERENCE")]
-    args: Vec<String>,
-    #[command(flatten)]
-    flags: DeleteFlags,
     #[command(flatten)]
     verbose: VerboseArgs,
     #[command(flatten)]
@@ -278,7 +265,7 @@ fn stdin_stream() -> oras_artifact::distribution::ByteStream {
 
 async fn delete(a: DeleteArgs) -> Result<()> {
     DELETE.exactly(&a.args, 1, "the target blob to delete")?;
-    a.flags.check()?;
+    a.check()?;
     a.verbose.on();
     let target = Target::parse(&a.target, &a.args[0])?;
     let printer = Printer::new(true);
@@ -290,14 +277,13 @@ async fn delete(a: DeleteArgs) -> Result<()> {
             desc.digest.to_string()
         )
     };
-    a.flags
-        .delete(
-            &printer,
-            &target,
-            store.as_ref(),
-            found.then_some(desc),
-            "blob",
-            prompt,
-        )
-        .await
+    a.delete(
+        &printer,
+        &target,
+        store.as_ref(),
+        found.then_some(desc),
+        "blob",
+        prompt,
+    )
+    .await
 }

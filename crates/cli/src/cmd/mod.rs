@@ -29,7 +29,7 @@ use crate::Common;
 use crate::display::Printer;
 use crate::display::status::{Prompts, TextStatus};
 use crate::error::{CliError, Result};
-use crate::option::{DescriptorArgs, Target};
+use crate::option::{DescriptorArgs, Target, TargetArgs, VerboseArgs};
 use crate::progress::Bars;
 
 /// How a command shows content moving: bars on a terminal, status lines on stdout for
@@ -94,17 +94,24 @@ pub(crate) fn confirm(printer: &Printer, prompt: &str, force: bool) -> Result<bo
     Ok(false)
 }
 
-/// The flags `blob delete` and `manifest delete` share.
+/// What `blob delete` and `manifest delete` take: the same flags, the same steps.
 #[derive(clap::Args)]
-pub(crate) struct DeleteFlags {
+pub(crate) struct DeleteArgs {
+    /// What to delete, in the form the usage line shows
+    #[arg(value_name = "REFERENCE")]
+    pub(crate) args: Vec<String>,
     /// Ignore nonexistent references, never prompt
     #[arg(short = 'f', long)]
     pub(crate) force: bool,
     #[command(flatten)]
     pub(crate) json: DescriptorArgs,
+    #[command(flatten)]
+    pub(crate) verbose: VerboseArgs,
+    #[command(flatten)]
+    pub(crate) target: TargetArgs,
 }
 
-impl DeleteFlags {
+impl DeleteArgs {
     /// `--descriptor` needs `--force`: there is no one to ask.
     pub(crate) fn check(&self) -> Result<()> {
         if self.json.descriptor && !self.force {

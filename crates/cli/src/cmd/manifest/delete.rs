@@ -4,32 +4,19 @@
 use oras_artifact::oci::Descriptor;
 
 use crate::args::Cmd;
-use crate::cmd::DeleteFlags;
+use crate::cmd::DeleteArgs;
 use crate::display::Printer;
 use crate::error::Result;
-use crate::option::{Target, TargetArgs, VerboseArgs};
+use crate::option::Target;
 
 pub(crate) const CMD: Cmd = Cmd::new(
     "oras manifest delete",
     "oras manifest delete [flags] <name>{:<tag>|@<digest>}",
 );
 
-#[derive(clap::Args)]
-pub(crate) struct Args {
-    /// <name>{:<tag>|@<digest>}
-    #[arg(value_name = "REFERENCE")]
-    args: Vec<String>,
-    #[command(flatten)]
-    flags: DeleteFlags,
-    #[command(flatten)]
-    verbose: VerboseArgs,
-    #[command(flatten)]
-    target: TargetArgs,
-}
-
-pub(crate) async fn run(a: Args) -> Result<()> {
+pub(crate) async fn run(a: DeleteArgs) -> Result<()> {
     CMD.exactly(&a.args, 1, "the manifest to delete")?;
-    a.flags.check()?;
+    a.check()?;
     a.verbose.on();
     let target = Target::parse(&a.target, &a.args[0])?;
     let printer = Printer::new(true);
@@ -46,7 +33,6 @@ pub(crate) async fn run(a: Args) -> Result<()> {
             desc.digest.to_string()
         )
     };
-    a.flags
-        .delete(&printer, &target, store.as_ref(), found, "manifest", prompt)
+    a.delete(&printer, &target, store.as_ref(), found, "manifest", prompt)
         .await
 }

@@ -13,7 +13,7 @@ pub(crate) enum Command {
     /// Delete a manifest from remote registry
     #[command(visible_aliases = ["remove", "rm"])]
     #[command(override_usage = delete::CMD.usage)]
-    Delete(delete::Args),
+    Delete(crate::cmd::DeleteArgs),
     /// Fetch manifest of the target artifact
     #[command(visible_aliases = ["get", "show"])]
     #[command(override_usage = fetch::FETCH.usage)]
