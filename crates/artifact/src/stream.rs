@@ -384,8 +384,14 @@ fn write_pieces<B: AsRef<[u8]>>(
         .write(true)
         .create(true)
         .append(append)
-        .truncate(!append)
         .open(path)?;
+    // Truncated only when there is something to cut: ext4 starts writing out, at close,
+    // a file that was truncated to nothing (its replace-via-truncate heuristic,
+    // `auto_da_alloc`), which made a 1 GiB `fetch_to_file` into a file created
+    // beforehand (to hold its lock) 40 % slower.
+    if !append && f.metadata()?.len() > 0 {
+        f.set_len(0)?;
+    }
     while let Some(piece) = next() {
         f.write_all(piece.as_ref())?;
     }
