@@ -607,12 +607,17 @@ fn main() -> ExitCode {
         .enable_all()
         .build()
         .expect("a runtime");
+    // As the CLI does (and docs/PERFORMANCE.md advises): the work runs as a task of the
+    // runtime, beside the connections' tasks, not on the thread that blocks on it.
     let result = rt.block_on(async {
-        match args.first().map(String::as_str) {
-            Some("lib") => lib(&args[1..]).await,
-            Some("run") => run(&args[1..]).await,
-            _ => Err("usage: oras-bench run [--runs N] [--out PATH] | oras-bench lib push|pull|copy|copy-layout ...".into()),
-        }
+        let task = tokio::spawn(async move {
+            match args.first().map(String::as_str) {
+                Some("lib") => lib(&args[1..]).await,
+                Some("run") => run(&args[1..]).await,
+                _ => Err("usage: oras-bench run [--runs N] [--out PATH] | oras-bench lib push|pull|copy|copy-layout ...".into()),
+            }
+        });
+        task.await.unwrap_or_else(|e| Err(e.into()))
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -144,7 +144,14 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match rt.block_on(run(cli)) {
+    // The command runs as a task of the runtime, not on this thread: the connections'
+    // tasks then run beside the requests they serve, not across threads on every chunk.
+    let result = rt.block_on(async {
+        tokio::spawn(run(cli))
+            .await
+            .unwrap_or_else(|e| Err(error::CliError::new(format!("the command failed: {e}"))))
+    });
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("{}", e.render());
