@@ -3,9 +3,7 @@
 
 use std::sync::Arc;
 
-use oras_artifact::oci::media_type;
 use oras_artifact::oci::pack::PackVersion;
-use oras_artifact::{FileSpec, PushOptions};
 
 use crate::Common;
 use crate::args::{Cmd, exclusive};
@@ -14,7 +12,7 @@ use crate::cmd::push::{emit, unsafe_title_advice};
 use crate::display::status::PUSH;
 use crate::display::{Printer, model};
 use crate::error::{CliError, Result};
-use crate::option::packer::{self, PackerArgs};
+use crate::option::packer::PackerArgs;
 use crate::option::platform::PlatformArgs;
 use crate::option::{Format, FormatArgs, FormatType, Target, TargetArgs, VerboseArgs};
 
@@ -88,20 +86,12 @@ pub(crate) async fn run(common: &Common, a: Args) -> Result<()> {
         .await
         .map_err(|e| e.context(format!("failed to resolve {}", target.reference)))?;
 
-    let mut o = PushOptions::default();
-    let (files, file_annotations) = packer::files(file_refs, &annotations)?;
-    o.file_annotations = file_annotations;
-    o.annotations = annotations.manifest.clone();
-    o.config_annotations = annotations.config.clone();
-    if let Some(c) = &a.config {
-        let (path, mt) = packer::file_ref(c, media_type::ORAS_UNKNOWN_CONFIG)?;
-        o.config = Some(FileSpec::new(path).with_media_type(mt));
-    }
+    let (files, mut o) =
+        a.packer
+            .push_options(file_refs, &annotations, a.config.as_deref(), a.concurrency)?;
     o.version = PackVersion::V1_1;
     o.artifact_type = Some(a.artifact_type.clone());
     o.subject = Some(subject.clone());
-    o.concurrency = a.concurrency;
-    o.disable_path_validation = a.packer.disable_path_validation;
     let status = Status::new(common, format.is_text(), &printer, PUSH, false);
     o.observer = status.observer.clone();
     if format.is_text() && !common.tty(false) && printer.verbose {

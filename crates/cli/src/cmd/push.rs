@@ -4,9 +4,9 @@
 
 use std::sync::Arc;
 
+use oras_artifact::FileSpec;
 use oras_artifact::oci::media_type;
 use oras_artifact::oci::pack::PackVersion;
-use oras_artifact::{FileSpec, PushOptions};
 
 use crate::Common;
 use crate::args::{Cmd, exclusive};
@@ -14,7 +14,7 @@ use crate::cmd::Status;
 use crate::display::status::PUSH;
 use crate::display::{Printer, json, model, template};
 use crate::error::{CliError, Result};
-use crate::option::packer::{self, PackerArgs};
+use crate::option::packer::PackerArgs;
 use crate::option::platform;
 use crate::option::{Format, FormatArgs, FormatType, Target, TargetArgs, VerboseArgs};
 
@@ -123,15 +123,9 @@ pub(crate) async fn run(common: &Common, a: Args) -> Result<()> {
     }
     let printer = Arc::new(Printer::new(a.verbose.on()));
 
-    let mut o = PushOptions::default();
-    let (files, file_annotations) = packer::files(file_refs, &annotations)?;
-    o.file_annotations = file_annotations;
-    o.annotations = annotations.manifest.clone();
-    o.config_annotations = annotations.config.clone();
-    if let Some(c) = &a.config {
-        let (path, mt) = packer::file_ref(c, media_type::ORAS_UNKNOWN_CONFIG)?;
-        o.config = Some(FileSpec::new(path).with_media_type(mt));
-    }
+    let (files, mut o) =
+        a.packer
+            .push_options(file_refs, &annotations, a.config.as_deref(), a.concurrency)?;
     o.platform = artifact_platform;
     o.artifact_type = artifact_type;
     o.version = version;
@@ -139,8 +133,6 @@ pub(crate) async fn run(common: &Common, a: Args) -> Result<()> {
         .optional_ref()?
         .and_then(|r| r.tag().map(str::to_owned));
     o.tags = tag.iter().cloned().chain(extra.iter().cloned()).collect();
-    o.concurrency = a.concurrency;
-    o.disable_path_validation = a.packer.disable_path_validation;
     let status = Status::new(common, format.is_text(), &printer, PUSH, false);
     o.observer = status.observer.clone();
     if format.is_text() && !common.tty(false) {

@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use oras_artifact::FileSpec;
 use oras_artifact::oci::annotations::TITLE;
+use oras_artifact::oci::media_type;
+use oras_artifact::{FileSpec, PushOptions};
 
 use crate::error::{CliError, Result};
 
@@ -68,6 +69,30 @@ pub(crate) fn parse_annotations(pairs: &[String]) -> Result<BTreeMap<String, Str
 }
 
 impl PackerArgs {
+    /// What `push` and `attach` build alike from the packer's flags: the files of
+    /// `file_refs` with their annotations, the manifest and config annotations, the config
+    /// file (`--config FILE[:TYPE]`), the concurrency and the path check.
+    pub(crate) fn push_options(
+        &self,
+        file_refs: &[String],
+        annotations: &Annotations,
+        config: Option<&str>,
+        concurrency: usize,
+    ) -> Result<(Vec<FileSpec>, PushOptions)> {
+        let mut o = PushOptions::default();
+        let (files, file_annotations) = files(file_refs, annotations)?;
+        o.file_annotations = file_annotations;
+        o.annotations = annotations.manifest.clone();
+        o.config_annotations = annotations.config.clone();
+        if let Some(c) = config {
+            let (path, mt) = file_ref(c, media_type::ORAS_UNKNOWN_CONFIG)?;
+            o.config = Some(FileSpec::new(path).with_media_type(mt));
+        }
+        o.concurrency = concurrency;
+        o.disable_path_validation = self.disable_path_validation;
+        Ok((files, o))
+    }
+
     /// The annotations, and the path check of the files (`FILE[:TYPE]` as given).
     pub(crate) fn parse(&self, file_refs: &[String]) -> Result<Annotations> {
         if !self.disable_path_validation {
@@ -134,10 +159,7 @@ pub(crate) type ByTitle = BTreeMap<String, BTreeMap<String, String>>;
 /// The files to push: each named by its cleaned path (or the title its annotations give),
 /// of the media type given after the last `:`, and carrying its annotations. Returns the
 /// files and their annotations by title.
-pub(crate) fn files(
-    refs: &[String],
-    annotations: &Annotations,
-) -> Result<(Vec<FileSpec>, ByTitle)> {
+fn files(refs: &[String], annotations: &Annotations) -> Result<(Vec<FileSpec>, ByTitle)> {
     let mut specs = Vec::new();
     let mut by_title = BTreeMap::new();
     for r in refs {
