@@ -25,7 +25,7 @@ use crate::content::ReadOnlyTarget;
 use crate::progress::{Event, Progress};
 use crate::pull::{PullOptions, PulledFile};
 use crate::push::temp_name;
-use crate::stream::{OnDrop, is_small, receive_small, write_bytes, write_to, write_verified};
+use crate::stream::{OnDrop, is_small, receive_small, write_chunks, write_to, write_verified};
 use crate::{Error, Result};
 
 /// A staging directory inside the output, and the directories the pull created to hold
@@ -319,7 +319,7 @@ async fn download(
             let bytes = receive_small(stream, Verifier::for_descriptor(desc)?).await?;
             let _writing = write.acquire().await.expect(NEVER_CLOSED);
             drop(permit);
-            write_bytes(at, bytes, false, false, exit).await?;
+            write_chunks(at, bytes, false, false, exit).await?;
         } else {
             // Writing and hashing run on threads of their own while this task receives.
             // If the pull is dropped meanwhile, the writing thread removes the staging

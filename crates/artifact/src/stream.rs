@@ -309,7 +309,7 @@ pub(crate) async fn write_to(
 }
 
 /// [`write_to`] for a blob under [`HASH_THREAD_MIN`]: [received](receive_small) and
-/// checked here, then [written](write_bytes) in one blocking call, so a blob costs one
+/// checked here, then [written](write_chunks) in one blocking call, so a blob costs one
 /// hand-off to a thread.
 async fn write_small(
     stream: ByteStream,
@@ -321,7 +321,7 @@ async fn write_small(
 ) -> Result<()> {
     let exit = OnDrop(Some(on_exit));
     let bytes = receive_small(stream, verifier).await?;
-    write_bytes(path, bytes, append, sync, exit).await
+    write_chunks(path, bytes, append, sync, exit).await
 }
 
 /// Whether a blob of `size` bytes is small enough to be received whole into memory and
@@ -330,30 +330,29 @@ pub(crate) fn is_small(size: u64) -> bool {
     size < HASH_THREAD_MIN
 }
 
-/// Every byte of a small blob's `stream`, checked by `verifier` as it arrives (the caller
-/// bounds the size: see [`is_small`]).
+/// Every chunk of a small blob's `stream`, as received, checked by `verifier` as it
+/// arrives (the caller bounds the size: see [`is_small`]).
 pub(crate) async fn receive_small(
     mut stream: ByteStream,
     mut verifier: Verifier,
-) -> Result<Vec<u8>> {
-    let capacity = usize::try_from(verifier.remaining()).unwrap_or(0);
-    let mut bytes = Vec::with_capacity(capacity);
+) -> Result<Vec<Bytes>> {
+    let mut chunks = Vec::new();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(Error::Stream)?;
         verifier.update(&chunk)?;
-        bytes.extend_from_slice(&chunk);
+        chunks.push(chunk);
     }
     verifier.finish()?;
-    Ok(bytes)
+    Ok(chunks)
 }
 
-/// Writes `bytes` to the file at `path` (new, or appended to when `append`) in one
+/// Writes `chunks` to the file at `path` (new, or appended to when `append`) in one
 /// blocking call, synced when `sync`; the file is removed if that fails. `exit` is dropped
 /// on the writing thread once it is done (or here, should this future be dropped before
 /// the thread starts).
-pub(crate) async fn write_bytes(
+pub(crate) async fn write_chunks(
     path: &Path,
-    bytes: Vec<u8>,
+    chunks: Vec<Bytes>,
     append: bool,
     sync: bool,
     exit: impl Send + 'static,
@@ -361,8 +360,8 @@ pub(crate) async fn write_bytes(
     let owned = path.to_owned();
     tokio::task::spawn_blocking(move || {
         let _exit = exit;
-        let mut bytes = Some(bytes);
-        let written = write_pieces(&owned, append, sync, || bytes.take());
+        let mut chunks = chunks.into_iter();
+        let written = write_pieces(&owned, append, sync, || chunks.next());
         if written.is_err() {
             let _ = std::fs::remove_file(&owned);
         }
