@@ -59,11 +59,23 @@ fn content_length(headers: &HeaderMap) -> Option<u64> {
     header_text(headers, header::CONTENT_LENGTH).and_then(|v| v.parse().ok())
 }
 
-/// The caller's text as a manifest reference, or an input error naming it.
+/// The caller's text as a manifest reference, or an input error naming it. A layout's
+/// reference name that is neither a tag nor a digest is refused: registries name
+/// manifests by tag or digest only.
 pub(crate) fn manifest_ref(reference: impl IntoManifestRef) -> Result<ManifestRef> {
-    reference
+    let r = reference
         .into_manifest_ref()
-        .map_err(|e| Error::new(ErrorKind::Input, "not a tag or digest").with_source(e))
+        .map_err(|e| Error::new(ErrorKind::Input, "not a tag or digest").with_source(e))?;
+    if r.is_name() {
+        return Err(Error::new(
+            ErrorKind::Input,
+            format!(
+                "{:?} is not a tag or digest",
+                r.as_str().chars().take(256).collect::<String>()
+            ),
+        ));
+    }
+    Ok(r)
 }
 
 /// Whether the registry refused a manifest because a blob it references is unknown

@@ -6,7 +6,8 @@
 //! - [`Digest`] (`sha256:…`, validated) and [`Digester`] (streaming SHA-256/SHA-512, with a
 //!   fast aws-lc-rs backend behind the `aws-lc-rs` feature).
 //! - [`Descriptor`]: media type, digest and size of a piece of content, and [`Platform`].
-//! - [`ManifestRef`]: what names a manifest in a repository, a tag or a digest.
+//! - [`ManifestRef`]: what names a manifest in a repository, a tag or a digest (or a
+//!   layout's reference name).
 //! - [`ImageManifest`] and [`ImageIndex`]: the structured forms; [`Manifest`]: a manifest
 //!   kept as the exact bytes it was read from, so its digest is always over those bytes.
 //! - [`pack::pack_manifest`]: the image spec 1.0 and 1.1 packing rules ORAS uses.

@@ -1,4 +1,5 @@
-//! What names a manifest inside a repository: a tag or a digest.
+//! What names a manifest inside a repository: a tag or a digest (and, in an OCI image
+//! layout, any reference name).
 
 use std::fmt;
 use std::str::FromStr;
@@ -10,6 +11,12 @@ use crate::{Digest, DigestError};
 /// Every value is valid: a tag matches the distribution tag grammar, a digest the
 /// image-spec digest grammar. [`parse`](Self::parse) tells them apart by the grammar (a
 /// tag cannot contain `:`), not by guessing.
+///
+/// An OCI image layout names its manifests with any text
+/// (`org.opencontainers.image.ref.name`), and the Go CLI tags layouts with names such as
+/// `example.com/app:v1`: [`name_of`](Self::name_of) makes such a reference. It is taken
+/// where a tag is ([`tag`](Self::tag) gives the name) by layouts and memory stores;
+/// registries refuse it.
 ///
 /// ```
 /// use oras_oci::ManifestRef;
@@ -28,6 +35,8 @@ pub struct ManifestRef(Repr);
 enum Repr {
     Tag(String),
     Digest(Digest),
+    /// A layout's reference name that is neither a tag nor a digest.
+    Name(String),
 }
 
 /// Text that is neither a tag nor a digest.
@@ -46,6 +55,9 @@ pub enum ManifestRefError {
         #[source]
         source: DigestError,
     },
+    /// An empty reference name.
+    #[error("empty reference name")]
+    EmptyName,
 }
 
 impl ManifestRef {
@@ -71,35 +83,65 @@ impl ManifestRef {
         }
     }
 
-    /// The tag, if this is one.
+    /// A reference name of an OCI image layout: a tag or a digest when the text is one
+    /// (as [`parse`](Self::parse) tells), else any other non-empty text, as oras-go's
+    /// layout store takes (`example.com/app:v1`).
+    ///
+    /// ```
+    /// use oras_oci::ManifestRef;
+    ///
+    /// let name = ManifestRef::name_of("example.com/app:v1")?;
+    /// assert!(name.is_name());
+    /// assert_eq!(name.tag(), Some("example.com/app:v1"));
+    /// assert!(!ManifestRef::name_of("v1")?.is_name());
+    /// # Ok::<(), oras_oci::ManifestRefError>(())
+    /// ```
+    pub fn name_of(name: &str) -> Result<Self, ManifestRefError> {
+        if name.is_empty() {
+            return Err(ManifestRefError::EmptyName);
+        }
+        match Self::parse(name) {
+            Ok(r) => Ok(r),
+            Err(_) => Ok(Self(Repr::Name(name.to_owned()))),
+        }
+    }
+
+    /// The tag, if this is one; for a layout's reference name ([`name_of`](Self::name_of)),
+    /// the name.
     pub fn tag(&self) -> Option<&str> {
         match &self.0 {
-            Repr::Tag(t) => Some(t),
+            Repr::Tag(t) | Repr::Name(t) => Some(t),
             Repr::Digest(_) => None,
         }
+    }
+
+    /// Whether this is a layout's reference name that is neither a tag nor a digest
+    /// (which registries do not take).
+    pub fn is_name(&self) -> bool {
+        matches!(self.0, Repr::Name(_))
     }
 
     /// The digest, if this is one.
     pub fn digest(&self) -> Option<&Digest> {
         match &self.0 {
-            Repr::Tag(_) => None,
+            Repr::Tag(_) | Repr::Name(_) => None,
             Repr::Digest(d) => Some(d),
         }
     }
 
-    /// The text, as it goes into a URL.
+    /// The text, as it goes into a URL (or, for a name, into a layout's index).
     pub fn as_str(&self) -> &str {
         match &self.0 {
-            Repr::Tag(t) => t,
+            Repr::Tag(t) | Repr::Name(t) => t,
             Repr::Digest(d) => d.as_str(),
         }
     }
 
-    /// How it is joined to a repository name in a full reference: `:` before a tag, `@`
-    /// before a digest.
+    /// How it is joined to a repository name in a full reference: `:` before a tag (or
+    /// name), `@` before a digest.
     pub fn separator(&self) -> char {
         match &self.0 {
-            Repr::Tag(_) => ':',
+            Repr::Tag(_) | Repr::Name(_) => ':',
             Repr::Digest(_) => '@',
         }
     }
@@ -135,6 +177,7 @@ impl fmt::Debug for ManifestRef {
         match &self.0 {
             Repr::Tag(t) => write!(f, "Tag({t:?})"),
             Repr::Digest(d) => write!(f, "Digest({d})"),
+            Repr::Name(n) => write!(f, "Name({n:?})"),
         }
     }
 }

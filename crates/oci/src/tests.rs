@@ -1016,3 +1016,41 @@ fn manifest_refs_are_tags_or_digests_by_grammar() {
     let parsed = Digest::parse(&digest).unwrap();
     assert_eq!((&parsed).into_manifest_ref().unwrap(), d);
 }
+
+#[test]
+fn layout_reference_names_are_tags_digests_or_any_other_text() {
+    use crate::{ManifestRef, ManifestRefError};
+    let digest = format!("sha256:{}", "b".repeat(64));
+    let cases = [
+        ("v1", false, Some("v1"), false),
+        (digest.as_str(), false, None, true),
+        (
+            "example.com/app:v1",
+            true,
+            Some("example.com/app:v1"),
+            false,
+        ),
+        ("sha256:short", true, Some("sha256:short"), false),
+        ("has space", true, Some("has space"), false),
+    ];
+    for (text, is_name, tag, is_digest) in cases {
+        let r = ManifestRef::name_of(text).unwrap();
+        assert_eq!(
+            (r.is_name(), r.tag(), r.digest().is_some(), r.as_str()),
+            (is_name, tag, is_digest, text),
+            "{text:?}"
+        );
+    }
+    assert_eq!(
+        ManifestRef::name_of("example.com/app:v1")
+            .unwrap()
+            .separator(),
+        ':'
+    );
+    assert!(matches!(
+        ManifestRef::name_of(""),
+        Err(ManifestRefError::EmptyName)
+    ));
+    // `parse` stays strict: names come only from `name_of`.
+    assert!(ManifestRef::parse("example.com/app:v1").is_err());
+}

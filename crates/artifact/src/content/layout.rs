@@ -291,26 +291,24 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     result.map_err(Error::io(path))
 }
 
-/// Finds a manifest in an index by tag, or by digest.
+/// Finds a manifest in an index by tag (or reference name), or by digest. By tag, the
+/// descriptor is the index's entry as written, `org.opencontainers.image.ref.name`
+/// included (as oras-go's layout store resolves); by digest, only its media type, digest
+/// and size.
 pub(crate) fn find(index: &ImageIndex, reference: &ManifestRef) -> Option<Descriptor> {
-    let found = match (reference.tag(), reference.digest()) {
+    match (reference.tag(), reference.digest()) {
         (Some(tag), _) => index
             .manifests
             .iter()
-            .find(|d| d.annotation(annotations::REF_NAME) == Some(tag)),
-        (_, Some(digest)) => index.manifests.iter().find(|d| &d.digest == digest),
+            .find(|d| d.annotation(annotations::REF_NAME) == Some(tag))
+            .cloned(),
+        (_, Some(digest)) => index
+            .manifests
+            .iter()
+            .find(|d| &d.digest == digest)
+            .map(|d| Descriptor::new(d.media_type.clone(), d.digest.clone(), d.size)),
         _ => None,
-    };
-    found.map(|d| {
-        let mut d = d.clone();
-        if let Some(a) = d.annotations.as_mut() {
-            a.remove(annotations::REF_NAME);
-            if a.is_empty() {
-                d.annotations = None;
-            }
-        }
-        d
-    })
+    }
 }
 
 /// The tags an index lists, sorted.
@@ -453,7 +451,8 @@ impl Resolve for OciLayout {
 impl Tag for OciLayout {
     fn tag<'a>(&'a self, desc: &'a Descriptor, tag: &'a str) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
-            ManifestRef::tag_of(tag)?;
+            // Any name, as oras-go's layout store takes (`example.com/app:v1`).
+            ManifestRef::name_of(tag)?;
             if !self.blob_path(&desc.digest).exists() {
                 return Err(self.not_found(&desc.digest));
             }

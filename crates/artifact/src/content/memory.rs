@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::Bytes;
 use oras_distribution::{Body, BoxFuture, ByteStream};
-use oras_oci::{Descriptor, Digest, ManifestRef, media_type};
+use oras_oci::{Descriptor, Digest, ManifestRef, annotations, media_type};
 
 use super::{Delete, Fetch, ListReferrers, ListTags, Push, ReadOnlyTarget, Resolve, Tag, Target};
 use crate::content::parse_manifest;
@@ -130,12 +130,21 @@ impl Resolve for MemoryStore {
 impl Tag for MemoryStore {
     fn tag<'a>(&'a self, desc: &'a Descriptor, tag: &'a str) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
-            ManifestRef::tag_of(tag)?;
+            // Any name, as a layout takes.
+            ManifestRef::name_of(tag)?;
             let mut m = self.lock();
             if !m.blobs.contains_key(&desc.digest) {
                 return Err(Self::missing(desc));
             }
-            m.tags.insert(tag.to_owned(), desc.clone());
+            // The name it had where it was resolved is not this one.
+            let mut named = desc.clone();
+            if let Some(a) = named.annotations.as_mut() {
+                a.remove(annotations::REF_NAME);
+                if a.is_empty() {
+                    named.annotations = None;
+                }
+            }
+            m.tags.insert(tag.to_owned(), named);
             Ok(())
         })
     }

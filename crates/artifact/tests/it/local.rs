@@ -12,7 +12,7 @@ use oras_artifact::{
     fetch_manifest, pull, push,
 };
 
-use crate::{TempDir, sample, tree};
+use crate::{TempDir, plain, sample, tree};
 
 fn opts(tags: &[&str]) -> PushOptions {
     let mut o = PushOptions::default();
@@ -80,7 +80,7 @@ async fn layout_round_trip_with_files_directory_config_and_annotations() {
     let pulled = pull(&layout, "v1", &out, &PullOptions::default())
         .await
         .unwrap();
-    assert_eq!(pulled.manifest, pushed.manifest);
+    assert_eq!(plain(&pulled.manifest), pushed.manifest);
     assert_eq!(std::fs::read(out.join("a.txt")).unwrap(), b"alpha");
     assert_eq!(
         std::fs::read(out.join("b.bin")).unwrap(),
@@ -185,7 +185,7 @@ async fn copies_between_memory_and_layouts_report_progress() {
         .unwrap();
     assert_eq!(root_desc, pushed.manifest);
     assert_eq!(
-        layout.resolve(&"copied".parse().unwrap()).await.unwrap(),
+        plain(&layout.resolve(&"copied".parse().unwrap()).await.unwrap()),
         pushed.manifest
     );
     let finished = events
@@ -347,7 +347,7 @@ async fn conveniences_and_delete() {
         let m = oras_artifact::push_manifest(t.as_ref(), &packed.manifest, Some("v1"))
             .await
             .unwrap();
-        assert_eq!(t.resolve(&"v1".parse().unwrap()).await.unwrap(), m);
+        assert_eq!(plain(&t.resolve(&"v1".parse().unwrap()).await.unwrap()), m);
         t.delete(&m).await.unwrap();
         assert!(
             t.resolve(&"v1".parse().unwrap())
@@ -498,4 +498,57 @@ fn the_default_options_move_blobs_concurrently_as_documented() {
     assert_eq!(PushOptions::default().concurrency, 5);
     assert_eq!(PullOptions::default().concurrency, 3);
     assert_eq!(CopyOptions::default().concurrency, 3);
+}
+
+#[tokio::test]
+async fn layouts_take_any_reference_name_and_registries_refuse_one() {
+    let work = TempDir::new();
+    let layout = OciLayout::open(work.join("layout")).unwrap();
+    let root = sample(&work);
+    let pushed = push_sample(&layout, &root, &opts(&["v1"])).await;
+    let name = oras_artifact::oci::ManifestRef::name_of("example.com/app:v1").unwrap();
+    layout
+        .tag(&pushed.manifest, name.tag().unwrap())
+        .await
+        .unwrap();
+    let by_name = layout.resolve(&name).await.unwrap();
+    assert_eq!(plain(&by_name), pushed.manifest);
+    assert_eq!(
+        by_name.annotation(oras_artifact::oci::annotations::REF_NAME),
+        Some("example.com/app:v1"),
+        "the index entry, as written"
+    );
+    let by_digest = layout
+        .resolve(&oras_artifact::oci::ManifestRef::from(
+            &pushed.manifest.digest,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(by_digest, pushed.manifest, "by digest: the identity only");
+    let mut tags = layout.tags().await.unwrap();
+    tags.sort();
+    assert_eq!(tags, ["example.com/app:v1", "v1"]);
+    let pulled = pull(
+        &layout,
+        name.clone(),
+        &work.join("out"),
+        &PullOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(pulled.manifest.digest, pushed.manifest.digest);
+
+    // A registry names manifests by tag or digest only.
+    let client = oras_artifact::distribution::Client::new(
+        oras_tests::memory::MemoryTransport::new(oras_tests::fake::FakeAuth::None),
+        oras_artifact::auth::Authenticator::new(oras_artifact::auth::StaticCredentials::new()),
+        oras_artifact::distribution::ClientConfig::default(),
+    );
+    let remote =
+        oras_artifact::Remote::new(client.repository(&"registry.test/app".parse().unwrap()));
+    let err = remote.resolve(&name).await.unwrap_err();
+    assert!(
+        oras_tests::report(&err).contains("\"example.com/app:v1\" is not a tag or digest"),
+        "{err}"
+    );
 }

@@ -90,3 +90,9 @@ pub fn sample(work: &TempDir) -> PathBuf {
     std::fs::write(root.join("dir/sub/y"), "y content").unwrap();
     root
 }
+
+/// A descriptor's identity: media type, digest and size. A layout resolving a tag gives
+/// its index entry, `org.opencontainers.image.ref.name` and all (as oras-go's does).
+pub fn plain(d: &oras_artifact::oci::Descriptor) -> oras_artifact::oci::Descriptor {
+    oras_artifact::oci::Descriptor::new(d.media_type.clone(), d.digest.clone(), d.size)
+}

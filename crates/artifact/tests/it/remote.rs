@@ -15,7 +15,7 @@ use oras_artifact::{
 };
 use oras_tests::{Registry, registries};
 
-use crate::{TempDir, sample};
+use crate::{TempDir, plain, sample};
 
 /// A repository name unique to this run: the registries outlive a test run.
 fn unique(name: &str) -> String {
@@ -479,7 +479,15 @@ async fn attach_discover_and_copy_referrers() {
     let mut c = CopyOptions::default();
     c.referrers_depth = 2;
     copy(&target, "v1", &layout, Some("v1"), &c).await.unwrap();
-    let copied = discover(&layout, "v1", None, 2).await.unwrap();
+    let mut copied = discover(&layout, "v1", None, 2).await.unwrap();
+    // The layout names the root it resolved by tag (its index entry).
+    assert_eq!(
+        copied
+            .descriptor
+            .annotation(oras_artifact::oci::annotations::REF_NAME),
+        Some("v1")
+    );
+    copied.descriptor = plain(&copied.descriptor);
     assert_eq!(copied, tree);
 
     // Pull with the subject: the subject's files come too.

@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use oras_artifact::oci::Digest;
 use oras_artifact::reference::Reference;
 
 use crate::Common;
@@ -136,9 +135,23 @@ async fn ls(a: LsArgs) -> Result<()> {
     Ok(())
 }
 
-/// `sha256-…`: a tag made from a digest (the referrers tag schema's).
+/// `sha256-…`: a tag made from a digest (the referrers tag schema's), as Go's
+/// `digest.Parse` takes it once the first `-` is a `:`: a registered algorithm (sha256,
+/// sha384, sha512) and an encoding of its length in lowercase hex. `normal-tag` is not one.
 fn is_digest_tag(tag: &str) -> bool {
-    Digest::parse(&tag.replacen('-', ":", 1)).is_ok()
+    let Some((algorithm, encoded)) = tag.split_once('-') else {
+        return false;
+    };
+    let len = match algorithm {
+        "sha256" => 64,
+        "sha384" => 96,
+        "sha512" => 128,
+        _ => return false,
+    };
+    encoded.len() == len
+        && encoded
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 async fn tags(a: TagsArgs) -> Result<()> {
@@ -192,7 +205,7 @@ async fn tags(a: TagsArgs) -> Result<()> {
         if let Some(d) = &wanted
             && tag != target.reference
         {
-            let r = oras_artifact::oci::ManifestRef::parse(&tag)?;
+            let r = target.name(&tag)?;
             let found = store.resolve(&r).await.map_err(|e| target.error(e))?;
             if found.digest != *d {
                 continue;

@@ -52,7 +52,13 @@ pub(crate) async fn run(_common: &Common, a: Args) -> Result<()> {
     let reference = target.manifest_ref(&CMD, true)?;
     let tags = &a.args[1..];
     for t in tags {
-        if !oras_artifact::reference::is_valid_tag(t) {
+        // A layout takes any reference name (`example.com/app:v1`), as in the Go CLI.
+        let valid = if target.is_layout() {
+            !t.is_empty()
+        } else {
+            oras_artifact::reference::is_valid_tag(t)
+        };
+        if !valid {
             return Err(CliError::new(format!(
                 "{}:{t}: invalid reference: invalid tag",
                 target.path

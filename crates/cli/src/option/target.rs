@@ -124,12 +124,17 @@ impl Target {
     }
 
     /// The tag or digest the command needs (`tag_allowed`: or only a digest), or Go's
-    /// error for its absence.
+    /// error for its absence. In a layout a tag is any reference name
+    /// (`example.com/app:v1`), as the Go CLI names layout content.
     pub(crate) fn manifest_ref(&self, cmd: &Cmd, tag_allowed: bool) -> Result<ManifestRef> {
         if self.reference.is_empty() {
             return Err(cmd.no_reference(&self.raw, tag_allowed));
         }
-        Ok(ManifestRef::parse(&self.reference)?)
+        if tag_allowed {
+            self.name(&self.reference)
+        } else {
+            Ok(ManifestRef::parse(&self.reference)?)
+        }
     }
 
     /// The tag or digest, if one was given.
@@ -137,7 +142,15 @@ impl Target {
         if self.reference.is_empty() {
             return Ok(None);
         }
-        Ok(Some(ManifestRef::parse(&self.reference)?))
+        self.name(&self.reference).map(Some)
+    }
+
+    /// `text` as a tag or digest of this target: in a layout, any reference name.
+    pub(crate) fn name(&self, text: &str) -> Result<ManifestRef> {
+        Ok(match self.kind {
+            Kind::Layout => ManifestRef::name_of(text)?,
+            Kind::Registry => ManifestRef::parse(text)?,
+        })
     }
 
     /// A client for the registry.
