@@ -6,7 +6,7 @@
 //! distribute (foreign layers) are left where they are unless asked.
 
 use std::collections::HashSet;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use futures_util::future::join_all;
 use oras_distribution::{Body, BoxFuture, ErrorKind};
@@ -88,7 +88,7 @@ pub async fn copy(
                 .map_err(|e| e.at(Side::Source, &root))?;
             root = select_platform(&index, options.platform.as_ref())?;
         }
-        let mut done = HashSet::new();
+        let mut done = Seen::default();
         copier.graph(&root, &mut done).await?;
         if let Some(tag) = dst_tag {
             dst.tag(&root, tag)
@@ -126,7 +126,7 @@ impl Copier<'_> {
         &'s self,
         root: &'s Descriptor,
         depth: usize,
-        done: &'s mut HashSet<Digest>,
+        done: &'s mut Seen,
     ) -> BoxFuture<'s, Result<()>> {
         Box::pin(async move {
             if depth == 0 {
@@ -142,7 +142,7 @@ impl Copier<'_> {
                     let plain = Descriptor::new(r.media_type.clone(), r.digest.clone(), r.size);
                     // Seen already: copied with its referrers, or a cycle a hostile
                     // registry made up.
-                    let seen = done.contains(&plain.digest);
+                    let seen = done.nodes.contains(&Node::of(&plain));
                     self.graph(&plain, done).await?;
                     if !seen {
                         self.graph_referrers(&plain, depth - 1, done).await?;
@@ -183,18 +183,16 @@ impl Copier<'_> {
 
     /// `node` and everything below it, children first: manifests one by one (each copies
     /// its own blobs concurrently), then this manifest's blobs concurrently, then the
-    /// manifest itself.
-    fn graph<'s>(
-        &'s self,
-        node: &'s Descriptor,
-        done: &'s mut HashSet<Digest>,
-    ) -> BoxFuture<'s, Result<()>> {
+    /// manifest itself. Each node of the graph (media type, digest and size, as oras-go
+    /// tracks them) is handled once: listed again it is `Repeated`, and a blob already at
+    /// the destination under another media type is `Skipped` without asking again.
+    fn graph<'s>(&'s self, node: &'s Descriptor, done: &'s mut Seen) -> BoxFuture<'s, Result<()>> {
         Box::pin(async move {
-            if !done.insert(node.digest.clone()) {
+            if !done.nodes.insert(Node::of(node)) {
                 return Ok(());
             }
             let is_manifest = media_type::is_manifest(&node.media_type);
-            let exists = self.dst_has(node).await?;
+            let exists = self.dst_has(node, done).await?;
             if exists && !(self.options.deep && is_manifest) {
                 self.progress.emit(Event::Skipped(node));
                 return Ok(());
@@ -206,7 +204,8 @@ impl Copier<'_> {
                 .await
                 .map_err(|e| e.at(Side::Source, node))?;
             let mut blobs = Vec::new();
-            let mut duplicates = Vec::new();
+            let mut repeated = Vec::new();
+            let mut retyped = Vec::new();
             for child in manifest.successors() {
                 if media_type::is_manifest(&child.media_type) {
                     self.graph(child, done).await?;
@@ -215,15 +214,20 @@ impl Copier<'_> {
                 {
                     // Its descriptor points elsewhere for the bytes (`urls`).
                     self.progress.emit(Event::Excluded(child));
-                } else if done.insert(child.digest.clone()) {
-                    blobs.push(child);
+                } else if !done.nodes.insert(Node::of(child)) {
+                    // The same node again (under another title, say): handled once.
+                    repeated.push(child);
+                } else if !done.moved.insert(child.digest.clone()) {
+                    // The same bytes under another media type: there once the copy of
+                    // the first is.
+                    retyped.push(child);
                 } else {
-                    // The same content again (under another title, say): copied once.
-                    duplicates.push(child);
+                    blobs.push(child);
                 }
             }
             let limit = Semaphore::new(self.options.concurrency.max(1));
             let limit = &limit;
+            let known = &done.known;
             let jobs = blobs.into_iter().map(|b| {
                 self.progress.emit(Event::Queued(b));
                 async move {
@@ -231,16 +235,24 @@ impl Copier<'_> {
                         .acquire()
                         .await
                         .expect("the semaphore is never closed");
-                    if self.dst_has(b).await? {
+                    if self.exists_at_dst(b).await? {
                         self.progress.emit(Event::Skipped(b));
-                        return Ok(());
+                    } else {
+                        self.blob(b).await?;
                     }
-                    self.blob(b).await
+                    known
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .insert(b.digest.clone());
+                    Ok(())
                 }
             });
             join_all(jobs).await.into_iter().collect::<Result<()>>()?;
-            for d in duplicates {
+            for d in retyped {
                 self.progress.emit(Event::Skipped(d));
+            }
+            for d in repeated {
+                self.progress.emit(Event::Repeated(d));
             }
             if exists {
                 self.progress.emit(Event::Skipped(node));
@@ -258,7 +270,21 @@ impl Copier<'_> {
         })
     }
 
-    async fn dst_has(&self, desc: &Descriptor) -> Result<bool> {
+    /// Whether the destination has `desc`: known when its bytes were checked or copied
+    /// earlier in this copy (under any media type), else asked.
+    async fn dst_has(&self, desc: &Descriptor, done: &mut Seen) -> Result<bool> {
+        if done.knows(&desc.digest) {
+            return Ok(true);
+        }
+        let there = self.exists_at_dst(desc).await?;
+        done.moved.insert(desc.digest.clone());
+        if there {
+            done.remember(&desc.digest);
+        }
+        Ok(there)
+    }
+
+    async fn exists_at_dst(&self, desc: &Descriptor) -> Result<bool> {
         self.dst
             .exists(desc)
             .await
@@ -355,6 +381,51 @@ impl Copier<'_> {
             None => self.dst.push(desc, body).await.map_err(to_dst)?,
         }
         Ok(false)
+    }
+}
+
+/// A node of the graph, as oras-go tracks it: media type, digest and size. One blob under
+/// two media types (`{}` as the empty descriptor and as a config) is two nodes.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct Node {
+    media_type: String,
+    digest: Digest,
+    size: u64,
+}
+
+impl Node {
+    fn of(d: &Descriptor) -> Self {
+        Self {
+            media_type: d.media_type.clone(),
+            digest: d.digest.clone(),
+            size: d.size,
+        }
+    }
+}
+
+/// What one copy has met: the nodes handled, the digests whose copy was started (or
+/// checked), and those the destination is known to hold (found there, or copied; shared
+/// with the tasks of one manifest's blobs).
+#[derive(Default)]
+struct Seen {
+    nodes: HashSet<Node>,
+    moved: HashSet<Digest>,
+    known: Mutex<HashSet<Digest>>,
+}
+
+impl Seen {
+    fn knows(&self, digest: &Digest) -> bool {
+        self.known
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .contains(digest)
+    }
+
+    fn remember(&self, digest: &Digest) {
+        self.known
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(digest.clone());
     }
 }
 

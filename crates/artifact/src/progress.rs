@@ -21,6 +21,10 @@ pub enum Event<'a> {
     Bytes(&'a Descriptor, u64),
     /// The destination had it already.
     Skipped(&'a Descriptor),
+    /// It is listed again in the graph: the same content (media type, digest and size),
+    /// perhaps under another title, was handled earlier in this operation, and nothing
+    /// more moves for it.
+    Repeated(&'a Descriptor),
     /// The registry linked it from another repository; no bytes moved.
     Mounted(&'a Descriptor),
     /// Its transfer completed and was verified.
@@ -108,6 +112,7 @@ fn log(e: Event<'_>) {
         Event::Started(d) => ("started", d),
         Event::Bytes(..) => return,
         Event::Skipped(d) => ("already there, skipped", d),
+        Event::Repeated(d) => ("listed again, handled once", d),
         Event::Mounted(d) => ("mounted", d),
         Event::Excluded(d) => ("left out", d),
         Event::Finished(d) => ("done", d),

@@ -552,3 +552,100 @@ async fn layouts_take_any_reference_name_and_registries_refuse_one() {
         "{err}"
     );
 }
+
+/// An index of two manifests sharing a layer, one of them listing it twice under two
+/// titles, and `{}` as the empty config of one and a typed config of the other: each node
+/// (media type, digest, size) is handled once, its bytes asked for and sent once.
+#[tokio::test]
+async fn a_copy_handles_each_node_of_the_graph_once() {
+    use oras_artifact::oci::{ImageIndex, ImageManifest, Manifest};
+    let src = MemoryStore::new();
+    let layer = oras_artifact::push_blob(&src, "text/plain", bytes::Bytes::from_static(b"shared"))
+        .await
+        .unwrap();
+    let empty = oras_artifact::push_blob(
+        &src,
+        media_type::OCI_EMPTY,
+        bytes::Bytes::from_static(b"{}"),
+    )
+    .await
+    .unwrap();
+    let titled = |t: &str| {
+        let mut d = layer.clone();
+        d.set_annotation(oras_artifact::oci::annotations::TITLE, t);
+        d
+    };
+    let mut typed = empty.clone();
+    typed.media_type = "application/vnd.example.config".into();
+    let mut manifests = Vec::new();
+    for (config, layers) in [
+        (empty.clone(), vec![titled("a.txt")]),
+        (typed.clone(), vec![titled("a.txt"), titled("b.txt")]),
+    ] {
+        let m = Manifest::parse(ImageManifest::new(config, layers).to_json(), None).unwrap();
+        oras_artifact::push_manifest(&src, &m, None).await.unwrap();
+        manifests.push(m.descriptor());
+    }
+    let index = Manifest::parse(ImageIndex::new(manifests.clone()).to_json(), None).unwrap();
+    oras_artifact::push_manifest(&src, &index, Some("v1"))
+        .await
+        .unwrap();
+
+    let registry = oras_tests::fake::FakeRegistry::new(oras_tests::fake::FakeAuth::None);
+    let mut config = oras_artifact::distribution::ClientConfig::default();
+    config.plain_http = oras_artifact::distribution::PlainHttp::All;
+    let client = oras_artifact::distribution::Client::new(
+        oras_tests::memory::MemoryTransport::over(registry.clone()),
+        oras_artifact::auth::Authenticator::new(oras_artifact::auth::StaticCredentials::new()),
+        config,
+    );
+    let dst =
+        oras_artifact::Remote::new(client.repository(&"registry.test/nodes".parse().unwrap()));
+    let events = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = events.clone();
+    let mut o = CopyOptions::default();
+    o.observer = Some(std::sync::Arc::new(move |e: Event<'_>| {
+        let (what, d) = match e {
+            Event::Finished(d) => ("finished", d),
+            Event::Skipped(d) => ("skipped", d),
+            Event::Repeated(d) => ("repeated", d),
+            Event::Mounted(d) => ("mounted", d),
+            _ => return,
+        };
+        let title = d.title().unwrap_or_default().to_owned();
+        sink.lock()
+            .unwrap()
+            .push((what, d.media_type.clone(), title));
+    }));
+    copy(&src, "v1", &dst, Some("v1"), &o).await.unwrap();
+
+    let mut got = events.lock().unwrap().clone();
+    got.sort();
+    let e = |w: &'static str, t: &str, title: &str| (w, t.to_owned(), title.to_owned());
+    let mut want = vec![
+        e("finished", "text/plain", "a.txt"),
+        e("repeated", "text/plain", "a.txt"),
+        e("repeated", "text/plain", "b.txt"),
+        e("finished", media_type::OCI_EMPTY, ""),
+        // The same bytes as another node: known to be there, not asked again.
+        e("skipped", "application/vnd.example.config", ""),
+        e("finished", media_type::OCI_MANIFEST, ""),
+        e("finished", media_type::OCI_MANIFEST, ""),
+        e("finished", media_type::OCI_INDEX, ""),
+    ];
+    want.sort();
+    assert_eq!(got, want);
+    let seen = registry.seen();
+    for blob in [&layer, &empty] {
+        let at = format!("/blobs/{}", blob.digest);
+        let heads = seen
+            .iter()
+            .filter(|s| s.method == "HEAD" && s.path.ends_with(&at))
+            .count();
+        let uploads = seen
+            .iter()
+            .filter(|s| s.method == "PUT" && s.path.contains(&format!("digest={}", blob.digest)))
+            .count();
+        assert_eq!((heads, uploads), (1, 1), "{} in {seen:?}", blob.digest);
+    }
+}

@@ -91,11 +91,23 @@ pub(crate) struct TextStatus {
     printed: Mutex<Printed>,
 }
 
-/// What was printed: each line once; the titles each digest was shown with.
+/// A node of the graph as Go's status lines track it: media type, digest and size, with
+/// the title it is shown under. The same blob under two media types is two nodes, each
+/// with its own lines.
+type Key = (String, String, u64, String);
+
+/// What was printed: the lines of each node and title, whether it reached an end, and the
+/// titles each node was shown with.
 #[derive(Default)]
 struct Printed {
-    lines: HashSet<(&'static str, String)>,
-    titles: HashMap<String, HashSet<String>>,
+    lines: HashSet<(&'static str, Key)>,
+    ended: HashSet<Key>,
+    titles: HashMap<(String, String, u64), HashSet<String>>,
+}
+
+fn key(d: &Descriptor) -> Key {
+    let title = d.title().unwrap_or_default().to_owned();
+    (d.media_type.clone(), d.digest.to_string(), d.size, title)
 }
 
 impl TextStatus {
@@ -107,34 +119,43 @@ impl TextStatus {
         }
     }
 
-    fn once(&self, prompt: &'static str, d: &Descriptor) {
-        let title = d.title().unwrap_or_default().to_owned();
-        let key = format!("{}{title}", d.digest);
+    fn printed(&self) -> std::sync::MutexGuard<'_, Printed> {
+        self.printed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// `prompt` for `d`, once; `end`: a last line, after which the node and title get no
+    /// other (Go's status of each node goes from a start to one end).
+    fn once(&self, prompt: &'static str, d: &Descriptor, end: bool) {
+        let k = key(d);
         let first = {
-            let mut p = self
-                .printed
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            p.titles
-                .entry(d.digest.to_string())
-                .or_default()
-                .insert(title);
-            p.lines.insert((prompt, key))
+            let mut p = self.printed();
+            if p.ended.contains(&k) {
+                false
+            } else {
+                if end {
+                    p.ended.insert(k.clone());
+                }
+                p.titles
+                    .entry((k.0.clone(), k.1.clone(), k.2))
+                    .or_default()
+                    .insert(k.3.clone());
+                p.lines.insert((prompt, k))
+            }
         };
         if first {
             self.printer.status(d, prompt);
         }
     }
 
-    /// Whether the digest was shown already under another title.
-    fn seen_elsewhere(&self, d: &Descriptor) -> bool {
-        let title = d.title().unwrap_or_default();
-        self.printed
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    /// Whether the node was shown already under another title.
+    fn shown_elsewhere(&self, d: &Descriptor) -> bool {
+        let (media_type, digest, size, title) = key(d);
+        self.printed()
             .titles
-            .get(d.digest.as_ref())
-            .is_some_and(|t| t.iter().any(|shown| shown != title))
+            .get(&(media_type, digest, size))
+            .is_some_and(|t| t.iter().any(|shown| *shown != title))
     }
 }
 
@@ -143,18 +164,21 @@ impl Observer for TextStatus {
         let p = self.prompts;
         match event {
             Event::Started(d) => {
-                self.once(p.start, d);
+                self.once(p.start, d, false);
                 if let Some(processing) = p.processing
                     && media_type::is_manifest(&d.media_type)
                 {
-                    self.once(processing, d);
+                    self.once(processing, d, false);
                 }
             }
-            Event::Finished(d) => self.once(p.done, d),
-            Event::Skipped(d) if self.seen_elsewhere(d) => self.once(p.duplicate, d),
-            Event::Skipped(d) => self.once(p.exists, d),
-            Event::Mounted(d) => self.once(p.mounted, d),
-            Event::Excluded(d) => self.once(p.skipped, d),
+            Event::Finished(d) => self.once(p.done, d, true),
+            // Listed again: said only under a title the node was not shown with (Go's
+            // `Skipped` for content deduplicated under another name).
+            Event::Repeated(d) if self.shown_elsewhere(d) => self.once(p.duplicate, d, true),
+            Event::Skipped(d) if self.shown_elsewhere(d) => self.once(p.duplicate, d, true),
+            Event::Skipped(d) => self.once(p.exists, d, true),
+            Event::Mounted(d) => self.once(p.mounted, d, true),
+            Event::Excluded(d) => self.once(p.skipped, d, true),
             _ => {}
         }
     }
