@@ -265,6 +265,54 @@ impl ResponseBody {
     pub fn into_stream(self) -> ByteStream {
         self.0
     }
+
+    /// Reads chunks until more than `limit` bytes have come or the body ends, and gives
+    /// them back with a body that yields them again before the rest: what was read for a
+    /// log is not lost to the reader.
+    pub(crate) async fn peek(mut self, limit: usize) -> (Vec<u8>, Self) {
+        let mut seen = Vec::new();
+        let mut chunks = std::collections::VecDeque::new();
+        let mut end = None;
+        while seen.len() <= limit {
+            match self.chunk().await {
+                Some(Ok(c)) => {
+                    seen.extend_from_slice(&c[..c.len().min(limit + 1 - seen.len())]);
+                    chunks.push_back(c);
+                }
+                Some(Err(e)) => {
+                    end = Some(e);
+                    break;
+                }
+                None => break,
+            }
+        }
+        let again = Prefixed {
+            chunks,
+            failed: end,
+            rest: self.0,
+        };
+        (seen, Self(Box::pin(again)))
+    }
+}
+
+/// Chunks read ahead, then (or the failure met while reading them) the rest.
+struct Prefixed {
+    chunks: std::collections::VecDeque<Bytes>,
+    failed: Option<BoxError>,
+    rest: ByteStream,
+}
+
+impl Stream for Prefixed {
+    type Item = Result<Bytes, BoxError>;
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if let Some(c) = self.chunks.pop_front() {
+            return Poll::Ready(Some(Ok(c)));
+        }
+        if let Some(e) = self.failed.take() {
+            return Poll::Ready(Some(Err(e)));
+        }
+        self.rest.as_mut().poll_next(cx)
+    }
 }
 
 impl fmt::Debug for ResponseBody {

@@ -282,13 +282,22 @@ impl Client {
             .map_err(|e| fail(e, &url))?;
         let mut bodies = Bodies::new(body);
         let (mut attempt, mut answered, mut redirects) = (0u32, false, 0usize);
+        // One number per request as the log shows it: a retry keeps it, a send with new
+        // credentials or to a redirect's target takes the next.
+        let (mut id, mut logged) = (log::next_id(), false);
         loop {
             let body = bodies.next().map_err(|e| fail(e, &url))?;
             let owned = endpoint.owns(&url);
             let request = self
                 .build(&method, &url, &headers, body, authorization.as_ref(), owned)
                 .map_err(|e| fail(e, &url))?;
-            let response = match self.send(request, &url, endpoint).await {
+            let exchange = Exchange {
+                id,
+                logged,
+                retry_possible: attempt < self.config().retry.max_retries && bodies.can_resend(),
+            };
+            logged = true;
+            let response = match self.send(request, &url, endpoint, exchange).await {
                 Ok(r) => r,
                 Err(e) => match self.retry_transport(&e, attempt, bodies.can_resend()) {
                     Some(wait) => {
@@ -318,6 +327,7 @@ impl Client {
                         .map_err(|e| fail(e, &url))?;
                     authorization = Some(header);
                     answered = true;
+                    (id, logged) = (log::next_id(), false);
                 }
                 Ok(Next::Retry(wait)) => {
                     self.wait(wait, attempt).await;
@@ -333,6 +343,7 @@ impl Client {
                     redirects += 1;
                     tracing::debug!("redirected to {}", log::shown_url(&to, endpoint.owns(&to)));
                     url = to;
+                    (id, logged) = (log::next_id(), false);
                 }
                 Err(e) => return Err(fail(e, &url)),
             }
@@ -386,24 +397,39 @@ impl Client {
             .map_err(|e| Error::new(ErrorKind::Input, "invalid request").with_source(e))
     }
 
-    /// One send through the transport to `url`, logged (see [`log`] for what is shown of a
-    /// URL or `Location` off the registry's origin).
+    /// One send through the transport to `url`, logged as request `exchange.id` (see
+    /// [`log`] for what is shown of a URL or `Location` off the registry's origin): the
+    /// request when it is first sent, the response (or the failure) unless it will be
+    /// retried.
     async fn send(
         &self,
         request: Request<Body>,
         url: &Url,
         endpoint: &Endpoint,
+        exchange: Exchange,
     ) -> std::result::Result<Response<ResponseBody>, TransportError> {
+        if !log::enabled() {
+            return self.inner.transport.send(request).await;
+        }
         let method = request.method().clone();
-        let shown = log::shown_url(url, endpoint.owns(url));
-        log::request(&method, &shown, request.headers());
+        if !exchange.logged {
+            let shown = log::shown_url(url, endpoint.owns(url));
+            log::request(exchange.id, &method, &shown, request.headers());
+        }
         match self.inner.transport.send(request).await {
             Ok(response) => {
-                log::response(&method, &shown, &response, Some(&endpoint.base));
+                let retried = exchange.retry_possible && is_retryable_status(response.status());
+                if retried {
+                    return Ok(response);
+                }
+                let (response, body) = logged_body(&method, response).await;
+                log::response(exchange.id, &response, Some(&endpoint.base), &body);
                 Ok(response)
             }
             Err(e) => {
-                log::failed(&method, &shown, &e);
+                if !(exchange.retry_possible && e.is_retryable()) {
+                    log::failed(exchange.id, &e);
+                }
                 Err(e)
             }
         }
@@ -541,17 +567,23 @@ impl Client {
         req: Request<Vec<u8>>,
     ) -> std::result::Result<Response<Vec<u8>>, TransportError> {
         let req = req.map(Body::from);
-        let method = req.method().clone();
-        let shown = req.uri().to_string();
-        log::request(&method, &shown, req.headers());
+        let id = log::next_id();
+        log::request(id, req.method(), &req.uri().to_string(), req.headers());
         let resp = self
             .inner
             .transport
             .send(req)
             .await
-            .inspect_err(|e| log::failed(&method, &shown, e))?;
-        log::response(&method, &shown, &resp, None);
+            .inspect_err(|e| log::failed(id, e))?;
         let (parts, body) = resp.into_parts();
+        let body = if log::enabled() {
+            let (seen, body) = body.peek(log::BODY_LIMIT).await;
+            let resp = Response::from_parts(parts.clone(), ());
+            log::response(id, &resp, None, &log::body_text(&seen));
+            body
+        } else {
+            body
+        };
         let bytes = body
             .collect_truncated(oras_auth::token::TOKEN_RESPONSE_LIMIT + 1)
             .await;
@@ -598,4 +630,50 @@ fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
     }
     let at = httpdate::parse_http_date(v).ok()?;
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// What the log shows of a response's body (reading ahead what it shows, given back to
+/// the response): nothing for a `HEAD` or an empty body, a word for a type that is not
+/// JSON or text, else the start of it.
+async fn logged_body(
+    method: &Method,
+    response: Response<ResponseBody>,
+) -> (Response<ResponseBody>, String) {
+    let headers = response.headers();
+    let empty = *method == Method::HEAD
+        || headers
+            .get(header::CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() == b"0");
+    if empty {
+        return (response, "   No response body to print".to_owned());
+    }
+    let Some(content_type) = headers
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap_or_default().to_owned())
+    else {
+        return (
+            response,
+            "   Response body without a content type is not printed".to_owned(),
+        );
+    };
+    if !log::printable(&content_type) {
+        let text = format!(
+            "   Response body of content type {} is not printed",
+            log::go_quote(&content_type)
+        );
+        return (response, text);
+    }
+    let (parts, body) = response.into_parts();
+    let (seen, body) = body.peek(log::BODY_LIMIT).await;
+    (Response::from_parts(parts, body), log::body_text(&seen))
+}
+
+/// One numbered request of the log: its number, whether it was logged already (this send
+/// is a retry), and whether a failure of this send would be retried (then it is not
+/// logged as the answer).
+#[derive(Clone, Copy)]
+struct Exchange {
+    id: u64,
+    logged: bool,
+    retry_possible: bool,
 }

@@ -306,7 +306,8 @@ impl RemoteArgs {
                 .ok_or_else(|| CliError::new(format!("invalid header: {h:?}")))?;
             let name = HeaderName::from_bytes(k.trim().as_bytes())
                 .map_err(|_| CliError::new(format!("invalid header: {h:?}")))?;
-            let value = HeaderValue::from_str(v.trim())
+            // The value as given (Go keeps its spaces too; the server drops them).
+            let value = HeaderValue::from_str(v)
                 .map_err(|_| CliError::new(format!("invalid header: {h:?}")))?;
             config.headers.append(name, value);
         }

@@ -132,7 +132,7 @@ fn login_checks_then_stores_and_logout_removes() {
     ]);
     assert!(out.status.success());
     let log = String::from_utf8_lossy(&out.stderr);
-    assert!(log.contains("authorization: <redacted>"), "{log}");
+    assert!(log.contains("   \"Authorization\": \"*****\""), "{log}");
     assert!(
         !log.contains(&password),
         "the password never appears in the log"

@@ -447,10 +447,14 @@ fn the_log_names_each_operation_and_holds_no_secret() {
     for expected in [
         span("push_blob"),
         span("fetch_blob"),
-        "> POST http://registry.test/v2/logged/blobs/uploads/".to_owned(),
-        "< 401 Unauthorized".to_owned(),
-        "> authorization: <redacted>".to_owned(),
-        format!("> GET http://storage.test/v2/logged/blobs/{}\n", d.digest),
+        "> Request URL: \"http://registry.test/v2/logged/blobs/uploads/\"\n> Request method: \"POST\"".to_owned(),
+        "< Response Status: \"401 Unauthorized\"".to_owned(),
+        "   \"Authorization\": \"*****\"".to_owned(),
+        // Off the registry's origin, without the query that signs it.
+        format!(
+            "> Request URL: \"http://storage.test/v2/logged/blobs/{}\"\n",
+            d.digest
+        ),
     ] {
         assert!(
             log.contains(&expected),
@@ -464,6 +468,82 @@ fn the_log_names_each_operation_and_holds_no_secret() {
             "{secret} leaked into the log:\n{log}"
         );
     }
+}
+
+/// The log numbers requests as the Go CLI's `--debug` does: one number per request and
+/// response pair, kept when the request is retried (a 503), a new one for the send that
+/// answers a challenge; JSON bodies shown, a token never.
+#[test]
+fn the_log_numbers_each_request_once_however_often_it_is_retried() {
+    let memory = MemoryTransport::new(FakeAuth::Basic("u".into(), "p4ss".into()));
+    let c = client(
+        &memory,
+        StaticCredentials::new().with_any_host(Credential::basic("u", "p4ss")),
+        |c| c.retry.initial_backoff = std::time::Duration::from_millis(1),
+    );
+    let r = repo(&c, "numbered");
+    let d = block_on(r.push_blob_bytes("x/y", &b"numbered"[..])).unwrap();
+    // A new client, which meets the challenge first.
+    let c = client(
+        &memory,
+        StaticCredentials::new().with_any_host(Credential::basic("u", "p4ss")),
+        |c| c.retry.initial_backoff = std::time::Duration::from_millis(1),
+    );
+    let r = repo(&c, "numbered");
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .with_writer({
+            let log = log.clone();
+            move || crate::Captured(log.clone())
+        })
+        .finish();
+    memory.fault(
+        "HEAD /v2/numbered/blobs/",
+        Fault::status(503, &[("Content-Type", "application/json")], "{}"),
+    );
+    tracing::subscriber::with_default(subscriber, || {
+        assert_eq!(block_on(r.blob_exists(&d.digest)).unwrap(), Some(d.size));
+        let missing = oras_oci::Descriptor::of("x/y", b"not there");
+        assert!(block_on(r.fetch_blob_bytes(&missing)).is_err());
+    });
+    assert_eq!(memory.pending_faults(), 0, "the HEAD met the 503");
+    let log = String::from_utf8(log.lock().unwrap().clone()).unwrap();
+    let numbers = |marker: &str| -> Vec<u64> {
+        log.match_indices(marker)
+            .map(|(i, _)| {
+                let rest = &log[i + marker.len()..];
+                let end = rest
+                    .find(|c: char| !c.is_ascii_digit())
+                    .unwrap_or(rest.len());
+                rest[..end].parse().unwrap()
+            })
+            .collect()
+    };
+    let (requests, responses) = (numbers("--> Request #"), numbers("<-- Response #"));
+    assert_eq!(
+        requests, responses,
+        "each request answered once, in order:\n{log}"
+    );
+    let distinct: std::collections::HashSet<_> = requests.iter().collect();
+    assert_eq!(distinct.len(), requests.len(), "no number twice:\n{log}");
+    // HEAD (401), HEAD with credentials (503, retried: one pair), GET (404).
+    assert_eq!(requests.len(), 3, "{log}");
+    assert_eq!(
+        log.matches("< Response Status: \"503 Service Unavailable\"")
+            .count(),
+        0,
+        "a retried answer is not the request's answer:\n{log}"
+    );
+    assert!(
+        log.contains("< Response body:\n{\"errors\":[{\"code\":\"BLOB_UNKNOWN\""),
+        "a JSON body is shown:\n{log}"
+    );
+    assert!(
+        log.contains("   No response body to print"),
+        "a HEAD has none:\n{log}"
+    );
 }
 
 /// A `tracing` writer into a shared buffer.

@@ -85,7 +85,10 @@ async fn plain_http_goes_through_the_proxy_with_its_credentials() {
         proxy.log()
     );
     let logged = String::from_utf8(log.lock().unwrap().clone()).unwrap();
-    assert!(logged.contains("> POST http://registry.test:"), "{logged}");
+    assert!(
+        logged.contains("> Request URL: \"http://registry.test:"),
+        "{logged}"
+    );
     for shown in [&logged, &transport_debug] {
         assert!(!shown.contains("s3cret-proxy-pw"), "{shown}");
     }
