@@ -1,21 +1,101 @@
 //! What the Go CLI checks of a command line before it runs anything, with its wording:
-//! the number of arguments, flags that exclude or need each other, deprecated flags.
+//! the number of arguments, flags that exclude or need each other, deprecated flags; and
+//! what its help says of each command.
 
 use crate::error::{CliError, Result};
+use crate::option::format::FormatSpec;
 
-/// A command as its errors name it.
+/// A command as its errors and its help name it.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Cmd {
     /// `oras manifest fetch`.
     pub(crate) path: &'static str,
-    /// `oras manifest fetch [flags] <name>{:<tag>|@<digest>}`.
+    /// `oras manifest fetch [flags] <name>{:<tag>|@<digest>}` (empty for a group of
+    /// commands).
     pub(crate) usage: &'static str,
+    /// The help's description and `Example - …:` blocks (cobra's `Long`); empty for the
+    /// one-line description alone.
+    pub(crate) long: &'static str,
+    /// The `--format` types, the default first.
+    pub(crate) formats: &'static [FormatSpec],
+    /// What the help says of `--no-tty`, when the Go command has it (its `Terminal`
+    /// options).
+    pub(crate) tty: Option<&'static str>,
+    /// What the help says of `-d`/`--debug`, when the Go command has it.
+    pub(crate) debug: Option<&'static str>,
+    /// Whether the Go command has `--distribution-spec` (the referrers method; here also
+    /// `--referrers-gc`): the help leaves them out otherwise.
+    pub(crate) spec: bool,
+    /// Defaults the help shows that clap does not hold (a flag with no value when not
+    /// given): `(flag, default)`.
+    pub(crate) defaults: &'static [(&'static str, &'static str)],
 }
 
 impl Cmd {
-    /// The command `path` (`oras manifest fetch`) with its usage line.
+    /// The command `path` (`oras manifest fetch`) with its usage line; it has `-d`.
     pub(crate) const fn new(path: &'static str, usage: &'static str) -> Self {
-        Self { path, usage }
+        Self {
+            path,
+            usage,
+            long: "",
+            formats: &[],
+            tty: None,
+            debug: Some("output debug logs (implies --no-tty)"),
+            spec: false,
+            defaults: &[],
+        }
+    }
+
+    /// A group of commands (`oras blob`): no usage line of its own, no `-d`.
+    pub(crate) const fn group(path: &'static str) -> Self {
+        let mut c = Self::new(path, "");
+        c.debug = None;
+        c
+    }
+
+    /// With this description and these examples.
+    pub(crate) const fn long(mut self, long: &'static str) -> Self {
+        self.long = long;
+        self
+    }
+
+    /// With `--format` of these types.
+    pub(crate) const fn formats(mut self, formats: &'static [FormatSpec]) -> Self {
+        self.formats = formats;
+        self
+    }
+
+    /// With `--no-tty`.
+    pub(crate) const fn tty(mut self) -> Self {
+        self.tty = Some("[Preview] disable progress bars");
+        self
+    }
+
+    /// With `--no-tty` saying this.
+    pub(crate) const fn tty_saying(mut self, usage: &'static str) -> Self {
+        self.tty = Some(usage);
+        self
+    }
+
+    /// With `-d` saying this, or without it.
+    pub(crate) const fn debug(mut self, usage: Option<&'static str>) -> Self {
+        self.debug = usage;
+        self
+    }
+
+    /// With `--distribution-spec`.
+    pub(crate) const fn spec(mut self) -> Self {
+        self.spec = true;
+        self
+    }
+
+    /// With these defaults shown in the help.
+    pub(crate) const fn defaults(
+        mut self,
+        defaults: &'static [(&'static str, &'static str)],
+    ) -> Self {
+        self.defaults = defaults;
+        self
     }
 
     /// `"oras push" requires exactly 2 argument but got 1`, the usage, and what to give.
@@ -63,6 +143,14 @@ impl Cmd {
                 self.path
             ))
     }
+}
+
+/// A flag the command cannot do without, checked as cobra checks them: after the
+/// arguments and the other flags (so those errors come first), with cobra's wording.
+pub(crate) fn required<'a, T>(flag: &str, value: &'a Option<T>) -> Result<&'a T> {
+    value
+        .as_ref()
+        .ok_or_else(|| CliError::new(format!("required flag(s) {flag:?} not set")))
 }
 
 /// At most one of these flags (`(name, given)`): `--a, --b cannot be used at the same time`.

@@ -5,6 +5,8 @@
 //! the advice are the CLI's.
 
 use std::error::Error as StdError;
+use std::path::Path;
+use std::sync::Mutex;
 
 use oras_artifact::auth::{AuthError, CredentialError};
 use oras_artifact::distribution::Error as RegistryError;
@@ -22,6 +24,9 @@ pub(crate) struct CliError {
     pub(crate) usage: Option<String>,
     /// What to do about it.
     pub(crate) recommendation: Option<String>,
+    /// The registry's own words (its error codes): told alone, without what the command
+    /// was doing, as oras-go reports an error response.
+    pub(crate) answer: bool,
 }
 
 impl CliError {
@@ -31,6 +36,7 @@ impl CliError {
             message: message.into(),
             usage: None,
             recommendation: None,
+            answer: false,
         }
     }
 
@@ -52,9 +58,11 @@ impl CliError {
         self
     }
 
-    /// `what: <message>`.
+    /// `what: <message>` (a registry's answer stays as it is).
     pub(crate) fn context(mut self, what: impl std::fmt::Display) -> Self {
-        self.message = format!("{what}: {}", self.message);
+        if !self.answer {
+            self.message = format!("{what}: {}", self.message);
+        }
         self
     }
 
@@ -154,11 +162,7 @@ fn advice(e: &(dyn StdError + 'static)) -> Option<String> {
     while let Some(e) = at {
         if let Some(auth) = e.downcast_ref::<AuthError>() {
             match auth {
-                AuthError::NoCredentials { host } => {
-                    return Some(format!(
-                        "Please run `oras login {host}`, or pass --username and --password"
-                    ));
-                }
+                AuthError::NoCredentials { .. } => return Some(credential_advice(None)),
                 AuthError::CredentialsRejected { host, .. } => {
                     return Some(format!(
                         "Please check whether the registry credential for {host} is correct, or run `oras login {host}` again"
@@ -181,8 +185,36 @@ fn advice(e: &(dyn StdError + 'static)) -> Option<String> {
     None
 }
 
+/// The credentials file a failure for want of credentials points to (the first one the
+/// command reads), set as its client is made.
+static CREDENTIAL_FILE: Mutex<Option<String>> = Mutex::new(None);
+
+/// Notes the credentials file the command reads first.
+pub(crate) fn read_credentials_from(file: Option<&Path>) {
+    *CREDENTIAL_FILE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = file.map(|f| f.display().to_string());
+}
+
+/// Go's advice when no credential was found: check the file it was looked for in
+/// (`file`, else the one the command reads first).
+pub(crate) fn credential_advice(file: Option<&Path>) -> String {
+    let file = file.map(|f| f.display().to_string()).or_else(|| {
+        CREDENTIAL_FILE
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    });
+    match file {
+        Some(f) => format!(
+            "Please check whether the registry credential stored in the authentication file at {f:?} is correct"
+        ),
+        None => "Please check whether the registry credential stored in the authentication file is correct".into(),
+    }
+}
+
 /// Whether the chain holds an authentication failure for want of credentials.
-fn no_credentials(e: &(dyn StdError + 'static)) -> bool {
+pub(crate) fn no_credentials(e: &(dyn StdError + 'static)) -> bool {
     let mut at = Some(e);
     while let Some(e) = at {
         if let Some(AuthError::NoCredentials { .. }) = e.downcast_ref::<AuthError>() {
@@ -221,12 +253,17 @@ pub(crate) fn report(
         && !no_credentials(e)
         && let Some(text) = registry_message(r)
     {
-        return CliError::new(text).said_by_registry();
+        let mut err = CliError::new(text).said_by_registry();
+        err.answer = true;
+        return err;
     }
-    let mut text = chain(e);
-    if no_credentials(e) {
-        text.push_str(": basic credential not found");
-    }
+    // As oras-go words it: what the command was doing (its context, added by the
+    // caller), then only that no credential was found.
+    let text = if no_credentials(e) {
+        "basic credential not found".to_owned()
+    } else {
+        chain(e)
+    };
     let err = CliError::new(text);
     match advice(e) {
         Some(a) => err.recommend(a),

@@ -13,7 +13,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 mod args;
 mod cmd;
@@ -22,26 +22,21 @@ mod error;
 mod help;
 mod log;
 mod option;
+mod pflag;
 mod progress;
 
 #[derive(Parser)]
-#[command(
-    name = "oras",
-    version,
-    about = "OCI Registry As Storage: push and pull files to and from OCI registries and layouts",
-    subcommand_required = true,
-    arg_required_else_help = true
-)]
+#[command(name = "oras", subcommand_required = true)]
 pub(crate) struct Cli {
     #[command(subcommand)]
     command: Command,
-    /// Output debug logs (implies --no-tty): each operation, every request and response
-    /// with its headers (credentials redacted). `ORAS_LOG` (e.g. `oras_artifact=debug`)
-    /// chooses what is logged instead
+    /// output debug logs (implies --no-tty): every request and response, numbered, with
+    /// their headers (credentials hidden); `ORAS_LOG` (e.g. `oras_artifact=debug`) chooses
+    /// what is logged instead. Every command takes it; the help lists it where Go's has it
     #[arg(short = 'd', long, global = true)]
     debug: bool,
     /// [Preview] disable progress bars (`--no-tty=false` draws them even when the output
-    /// goes to stdout)
+    /// goes to stdout). Every command takes it; the help lists it where Go's has it
     #[arg(long, global = true, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     no_tty: Option<bool>,
 }
@@ -49,51 +44,30 @@ pub(crate) struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Pull files from a registry or an OCI image layout
-    #[command(override_usage = cmd::pull::CMD.usage)]
-    #[command(after_help = help::PULL)]
     Pull(cmd::pull::Args),
     /// Push files to a registry or an OCI image layout
-    #[command(override_usage = cmd::push::CMD.usage)]
-    #[command(after_help = help::PUSH)]
     Push(cmd::push::Args),
     /// Log in to a remote registry
-    #[command(override_usage = cmd::login::CMD.usage)]
-    #[command(after_help = help::LOGIN)]
     Login(cmd::login::Args),
     /// Log out from a remote registry
-    #[command(override_usage = cmd::logout::CMD.usage)]
     Logout(cmd::logout::Args),
     /// Show the oras version information
     Version(cmd::version::Args),
     /// [Preview] Discover referrers of a manifest in a registry or an OCI image layout
-    #[command(override_usage = cmd::discover::CMD.usage)]
-    #[command(after_help = help::DISCOVER)]
     Discover(cmd::discover::Args),
     /// [Preview] Resolves digest of the target artifact
     #[command(alias = "digest")]
-    #[command(override_usage = cmd::resolve::CMD.usage)]
-    #[command(after_help = help::RESOLVE)]
     Resolve(cmd::resolve::Args),
     /// Copy artifacts from one target to another
     #[command(name = "cp", alias = "copy")]
-    #[command(override_usage = cmd::copy::CMD.usage)]
-    #[command(after_help = help::COPY)]
     Copy(cmd::copy::Args),
     /// Tag a manifest in a registry or an OCI image layout
-    #[command(override_usage = cmd::tag::CMD.usage)]
-    #[command(after_help = help::TAG)]
     Tag(cmd::tag::Args),
     /// Attach files to an existing artifact
-    #[command(override_usage = cmd::attach::CMD.usage)]
-    #[command(after_help = help::ATTACH)]
     Attach(cmd::attach::Args),
     /// [Experimental] Back up artifacts from a registry into an OCI image layout
-    #[command(override_usage = cmd::backup::CMD.usage)]
-    #[command(after_help = help::BACKUP)]
     Backup(cmd::backup::Args),
     /// [Experimental] Restore artifacts to a registry from an OCI image layout
-    #[command(override_usage = cmd::restore::CMD.usage)]
-    #[command(after_help = help::RESTORE)]
     Restore(cmd::restore::Args),
     /// Blob operations
     #[command(subcommand)]
@@ -106,6 +80,15 @@ enum Command {
     Repo(cmd::repo::Command),
     /// Generate the autocompletion script for the specified shell
     Completion(cmd::completion::Args),
+    /// Help about any command
+    Help(HelpArgs),
+}
+
+/// `oras help [command]`: answered before the command line is parsed.
+#[derive(clap::Args)]
+struct HelpArgs {
+    #[arg(value_name = "COMMAND")]
+    args: Vec<String>,
 }
 
 /// What every command knows of how it was started.
@@ -126,7 +109,25 @@ impl Common {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let args: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let command = pflag::command(Cli::command());
+    if let Some(exit) = pflag::help_or_unknown(&command, &args) {
+        return exit;
+    }
+    let args = match pflag::bool_values(&command, args) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("Error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let cli = match command
+        .try_get_matches_from(std::iter::once("oras".to_owned()).chain(args))
+        .and_then(|m| Cli::from_arg_matches(&m))
+    {
         Ok(cli) => cli,
         Err(e) => return usage_error(&e),
     };
@@ -251,5 +252,6 @@ async fn run(cli: Cli) -> error::Result<()> {
         Command::Logout(a) => cmd::logout::run(a),
         Command::Version(a) => cmd::version::run(&a),
         Command::Completion(a) => cmd::completion::run(a),
+        Command::Help(_) => Ok(()),
     }
 }

@@ -139,7 +139,9 @@ impl tower_service::Service<Uri> for Dialer {
     }
 
     fn call(&mut self, dst: Uri) -> Self::Future {
-        let dst = match self.rules.iter().find(|r| r.applies(&dst)) {
+        // A later rule for the same host and port replaces an earlier one, as the Go CLI
+        // reads repeated `--resolve` rules (so `--from-resolve` wins over `--resolve`).
+        let dst = match self.rules.iter().rev().find(|r| r.applies(&dst)) {
             Some(rule) => {
                 let scheme = dst.scheme_str().unwrap_or("http");
                 let path = dst.path_and_query().map_or("/", |p| p.as_str());

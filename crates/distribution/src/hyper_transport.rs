@@ -50,7 +50,8 @@ pub struct HyperOptions {
     /// Which proxy requests go through (default: the environment's `HTTPS_PROXY`,
     /// `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY`; see [`ProxyConfig`]).
     pub proxy: ProxyConfig,
-    /// Connect here for these hosts and ports instead of where DNS says (`--resolve`).
+    /// Connect here for these hosts and ports instead of where DNS says (`--resolve`);
+    /// of two rules for one host and port, the later applies.
     pub resolve: Vec<Resolve>,
 }
 

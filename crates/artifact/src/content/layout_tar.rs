@@ -76,11 +76,11 @@ impl OciLayoutTar {
         };
         let missing = |what: &str| Error::InvalidLayout {
             path: path.clone(),
-            reason: format!("not an OCI layout: no {what}"),
+            reason: format!("invalid OCI Image Layout: {what} is missing"),
         };
         let layout = *entries
             .get("oci-layout")
-            .ok_or_else(|| missing("oci-layout file"))?;
+            .ok_or_else(|| missing("oci-layout"))?;
         check_layout_file(&path, &read(layout, "oci-layout")?)?;
         let index = *entries
             .get("index.json")

@@ -6,37 +6,38 @@ use std::sync::Arc;
 use oras_artifact::oci::pack::PackVersion;
 
 use crate::Common;
-use crate::args::{Cmd, exclusive};
+use crate::args::{Cmd, exclusive, required};
 use crate::cmd::Status;
 use crate::cmd::push::{emit, unsafe_title_advice};
 use crate::display::status::PUSH;
 use crate::display::{Printer, model};
 use crate::error::{CliError, Result};
+use crate::option::format::TEXT_JSON_TEMPLATE;
 use crate::option::packer::PackerArgs;
 use crate::option::platform::PlatformArgs;
-use crate::option::{Format, FormatArgs, FormatType, Target, TargetArgs, VerboseArgs};
+use crate::option::{Format, FormatArgs, Target, TargetArgs, VerboseArgs};
 
-pub(crate) const CMD: Cmd = Cmd::new(
-    "oras attach",
-    "oras attach [flags] --artifact-type=<type> <name>{:<tag>|@<digest>} {<file>[:<layer_media_type>]|--annotation <key>=<value>} [...]",
-);
+pub(crate) const CMD: Cmd = Cmd::new("oras attach",
+    "oras attach [flags] --artifact-type=<type> <name>{:<tag>|@<digest>} {<file>[:<layer_media_type>]|--annotation <key>=<value>} [...]")
+    .long(crate::help::long::ATTACH).formats(TEXT_JSON_TEMPLATE).tty()
+    .spec();
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
     /// <name>{:<tag>|@<digest>} {<file>[:<layer_media_type>]} [...]
     #[arg(value_name = "ARGS")]
     args: Vec<String>,
-    /// Artifact type
-    #[arg(long, required = true)]
-    artifact_type: String,
-    /// `path` of image config file, `FILE[:MEDIA_TYPE]`
-    #[arg(long, value_name = "PATH")]
+    /// artifact type (required: checked after the arguments, as in Go)
+    #[arg(long, value_name = "string")]
+    artifact_type: Option<String>,
+    /// `path` of image config file
+    #[arg(long, value_name = "string")]
     config: Option<String>,
-    /// Concurrency level
-    #[arg(long, default_value_t = 5)]
+    /// concurrency level
+    #[arg(long, default_value_t = 5, value_name = "int")]
     concurrency: usize,
-    /// Attach to an arch-specific subject in the form of `os[/arch][/variant][:os_version]`
-    #[arg(long, value_name = "PLATFORM")]
+    /// attach to an arch-specific subject in the form of `os[/arch][/variant][:os_version]`
+    #[arg(long, value_name = "string")]
     platform: Option<String>,
     #[command(flatten)]
     verbose: VerboseArgs,
@@ -62,15 +63,14 @@ pub(crate) async fn run(common: &Common, a: Args) -> Result<()> {
         }
     };
     let target = Target::parse(&a.target, &a.args[0]).map_err(missing_subject)?;
-    let format = a
-        .format
-        .parse(&[FormatType::Text, FormatType::Json, FormatType::GoTemplate])?;
+    let format = a.format.parse(&CMD)?;
     let annotations = a.packer.parse(file_refs)?;
     exclusive(&[
         ("config", a.config.is_some()),
         ("platform", a.platform.is_some()),
     ])?;
     let subject_ref = target.manifest_ref(&CMD, true).map_err(missing_subject)?;
+    let artifact_type = required("artifact-type", &a.artifact_type)?;
     let platform = PlatformArgs {
         platform: a.platform.clone(),
     }
@@ -90,7 +90,7 @@ pub(crate) async fn run(common: &Common, a: Args) -> Result<()> {
         a.packer
             .push_options(file_refs, &annotations, a.config.as_deref(), a.concurrency)?;
     o.version = PackVersion::V1_1;
-    o.artifact_type = Some(a.artifact_type.clone());
+    o.artifact_type = Some(artifact_type.clone());
     o.subject = Some(subject.clone());
     let status = Status::new(common, format.is_text(), &printer, PUSH, false);
     o.observer = status.observer.clone();

@@ -11,7 +11,7 @@ use oras_artifact::reference::Reference;
 use oras_artifact::{CopyOptions, OciLayout, ReadOnlyTarget, Remote, fetch_manifest};
 
 use crate::Common;
-use crate::args::Cmd;
+use crate::args::{Cmd, required};
 use crate::cmd::Status;
 use crate::display::status::BACKUP;
 use crate::display::{Printer, humanize};
@@ -21,21 +21,24 @@ use crate::option::RemoteArgs;
 pub(crate) const CMD: Cmd = Cmd::new(
     "oras backup",
     "oras backup [flags] --output <path> <registry>/<repository>[:<ref1>[,<ref2>...]]",
-);
+)
+.long(crate::help::long::BACKUP)
+.tty()
+.spec();
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
     /// <registry>/<repository>[:<ref1>[,<ref2>...]]
     #[arg(value_name = "REFERENCE")]
     args: Vec<String>,
-    /// Path to the target output, either a tar archive (*.tar) or a directory
-    #[arg(short = 'o', long, required = true, value_name = "PATH")]
-    output: PathBuf,
-    /// Back up the artifact with its referrers (e.g., attestations, SBOMs)
+    /// path to the target output, either a tar archive (*.tar) or a directory
+    #[arg(short = 'o', long, value_name = "string")]
+    output: Option<String>,
+    /// back up the artifact with its referrers (e.g., attestations, SBOMs)
     #[arg(long)]
     include_referrers: bool,
-    /// Concurrency level
-    #[arg(long, default_value_t = 3)]
+    /// concurrency level
+    #[arg(long, default_value_t = 3, value_name = "int")]
     concurrency: usize,
     #[command(flatten)]
     remote: RemoteArgs,
@@ -78,9 +81,12 @@ pub(crate) fn parse_references(raw: &str) -> Result<(Reference, Vec<String>)> {
 }
 
 /// The tags to move and what each names: those given, or every tag of `store`.
+/// The tags `given` (or every tag of `store`) with what they name. A tag not there is
+/// `<place>:<tag>: not found`, as oras-go says it.
 pub(crate) async fn resolve_tags(
     store: &dyn ReadOnlyTarget,
     given: &[String],
+    place: &str,
 ) -> Result<Vec<(String, Descriptor)>> {
     let tags = if given.is_empty() {
         store
@@ -93,10 +99,14 @@ pub(crate) async fn resolve_tags(
     let mut out = Vec::new();
     for t in tags {
         let r = ManifestRef::parse(&t)?;
-        let d = store
-            .resolve(&r)
-            .await
-            .map_err(|e| CliError::from(e).context(format!("failed to resolve tag {t:?}")))?;
+        let d = store.resolve(&r).await.map_err(|e| {
+            let err = if e.is_not_found() {
+                CliError::new(format!("{place}{t}: not found"))
+            } else {
+                CliError::from(e)
+            };
+            err.context(format!("failed to resolve tag {t:?}"))
+        })?;
         out.push((t, d));
     }
     Ok(out)
@@ -152,34 +162,42 @@ pub(crate) async fn run(common: &Common, a: Args) -> Result<()> {
     let mut remote = a.remote.clone();
     remote.check("")?;
     let (repo, tags) = parse_references(&a.args[0])?;
+    let output = PathBuf::from(required("output", &a.output)?);
     let started = Instant::now();
-    if a.output.as_os_str().is_empty() {
+    if output.as_os_str().is_empty() {
         return Err(CliError::new("the output path cannot be empty"));
     }
-    let to_tar = a
-        .output
+    let to_tar = output
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("tar"));
-    if to_tar && a.output.is_dir() {
+    if to_tar && output.is_dir() {
         return Err(CliError::new(format!(
             "the output path {:?} already exists and is a directory",
-            a.output.display().to_string()
+            output.display().to_string()
         ))
         .recommend("To back up to a tar archive, please specify a different output file name or remove the existing directory."));
     }
     // A tar is made from a layout built beside it first.
     let staging = to_tar.then(|| {
-        let name = a
-            .output
+        let name = output
             .file_name()
             .unwrap_or_default()
             .to_string_lossy()
             .into_owned();
-        a.output
-            .with_file_name(format!(".{name}.oras-backup-{}", std::process::id()))
+        output.with_file_name(format!(".{name}.oras-backup-{}", std::process::id()))
     });
-    let layout_dir = staging.clone().unwrap_or_else(|| a.output.clone());
-    let result = backup(common, &a, &remote, &repo, &tags, &layout_dir, started).await;
+    let layout_dir = staging.clone().unwrap_or_else(|| output.clone());
+    let result = backup(
+        common,
+        &a,
+        &output,
+        &remote,
+        &repo,
+        &tags,
+        &layout_dir,
+        started,
+    )
+    .await;
     if let Some(s) = &staging {
         let _ = std::fs::remove_dir_all(s);
     }
@@ -190,6 +208,7 @@ pub(crate) async fn run(common: &Common, a: Args) -> Result<()> {
 async fn backup(
     common: &Common,
     a: &Args,
+    output: &PathBuf,
     remote: &RemoteArgs,
     repo: &Reference,
     given: &[String],
@@ -201,7 +220,7 @@ async fn backup(
     let src = Remote::new(client.repository(repo));
     let dst = OciLayout::open(layout_dir).map_err(CliError::from)?;
     let printer = Arc::new(Printer::new(true));
-    let tags = resolve_tags(&src, given).await?;
+    let tags = resolve_tags(&src, given, &format!("{repo_name}:")).await?;
     if tags.is_empty() {
         return Err(
             CliError::new(format!("no tags found in repository {repo_name:?}")).recommend(format!(
@@ -235,24 +254,24 @@ async fn backup(
     status.finish();
     // What writes staged there is done.
     let _ = std::fs::remove_dir(layout_dir.join("ingest"));
-    if layout_dir != &a.output {
-        printer.line(&format!("Exporting to {}", a.output.display()));
-        let size = dst.export_tar(&a.output).await.map_err(|e| {
+    if layout_dir != output {
+        printer.line(&format!("Exporting to {}", output.display()));
+        let size = dst.export_tar(output).await.map_err(|e| {
             CliError::from(e).context(format!(
                 "failed to create tar archive at {}",
-                a.output.display()
+                output.display()
             ))
         })?;
         printer.line(&format!(
             "Exported to {} ({})",
-            a.output.display(),
+            output.display(),
             humanize::bytes(size)
         ));
     }
     printer.line(&format!(
         "Successfully backed up {} tag(s) from {repo_name:?} to {:?} in {}.",
         tags.len(),
-        a.output.display().to_string(),
+        output.display().to_string(),
         humanize::duration(started.elapsed())
     ));
     Ok(())

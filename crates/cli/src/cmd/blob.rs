@@ -17,18 +17,26 @@ use crate::display::status::{PULL, PUSH, Prompts};
 use crate::error::{CliError, Result};
 use crate::option::{DescriptorArgs, Target, TargetArgs, VerboseArgs};
 
+/// `oras blob`.
+pub(crate) const GROUP: Cmd = Cmd::group("oras blob");
+
 pub(crate) const FETCH: Cmd = Cmd::new(
     "oras blob fetch",
     "oras blob fetch [flags] {--output <file> | --descriptor} <name>@<digest>",
-);
+)
+.long(crate::help::long::BLOB_FETCH)
+.tty();
 pub(crate) const PUSH_CMD: Cmd = Cmd::new(
     "oras blob push",
     "oras blob push [flags] <name>[@digest] <file>",
-);
+)
+.long(crate::help::long::BLOB_PUSH)
+.tty();
 pub(crate) const DELETE: Cmd = Cmd::new(
     "oras blob delete",
     "oras blob delete [flags] <name>@<digest>",
-);
+)
+.long(crate::help::long::BLOB_DELETE);
 
 #[derive(clap::Subcommand)]
 pub(crate) enum Command {
@@ -50,8 +58,8 @@ pub(crate) struct FetchArgs {
     /// <name>@<digest>
     #[arg(value_name = "REFERENCE")]
     args: Vec<String>,
-    /// Output file `path`, use - for stdout
-    #[arg(short = 'o', long, value_name = "PATH")]
+    /// output file `path`, use - for stdout
+    #[arg(short = 'o', long, value_name = "string")]
     output: Option<PathBuf>,
     #[command(flatten)]
     json: DescriptorArgs,
@@ -66,11 +74,11 @@ pub(crate) struct PushArgs {
     /// <name>[@digest] <file>
     #[arg(value_name = "ARGS")]
     args: Vec<String>,
-    /// Provide the blob size
-    #[arg(long, default_value_t = -1, allow_negative_numbers = true)]
+    /// provide the blob size
+    #[arg(long, default_value_t = -1, allow_negative_numbers = true, value_name = "int64")]
     size: i64,
-    /// Specify the returned media type in the descriptor if --descriptor is used
-    #[arg(long, default_value = media_type::OCI_LAYER)]
+    /// specify the returned media type in the descriptor if --descriptor is used
+    #[arg(long, default_value = media_type::OCI_LAYER, value_name = "string")]
     media_type: String,
     #[command(flatten)]
     json: DescriptorArgs,
@@ -118,6 +126,7 @@ fn status(common: &Common, printer: &Arc<Printer>, prompts: Prompts, to_stdout: 
 }
 
 async fn fetch(common: &Common, a: FetchArgs) -> Result<()> {
+    FETCH.exactly(&a.args, 1, "the target blob to fetch")?;
     let to_stdout = a.output.as_ref().is_some_and(|p| p.as_os_str() == "-");
     if a.output.is_none() && !a.json.descriptor {
         return Err(CliError::new(
@@ -129,7 +138,6 @@ async fn fetch(common: &Common, a: FetchArgs) -> Result<()> {
             "`--output -` cannot be used with `--descriptor` at the same time",
         ));
     }
-    FETCH.exactly(&a.args, 1, "the target blob to fetch")?;
     a.verbose.on();
     let target = Target::parse(&a.target, &a.args[0])?;
     let store = target.open_read_cached()?;

@@ -18,7 +18,10 @@ use crate::option::{FromArgs, Target, ToArgs, VerboseArgs};
 pub(crate) const CMD: Cmd = Cmd::new(
     "oras cp",
     "oras cp [flags] <from>{:<tag>|@<digest>} <to>[:<tag>[,<tag>][...]]",
-);
+)
+.long(crate::help::long::COPY)
+.tty()
+.spec();
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
@@ -28,19 +31,19 @@ pub(crate) struct Args {
     /// [Preview] recursively copy the artifact and its referrer artifacts
     #[arg(short = 'r', long)]
     recursive: bool,
-    /// Force a deep traversal of the destination graph before tagging the root; useful
-    /// when the destination is partially populated (e.g. by a registry cache)
+    /// visit the whole destination graph before tagging the root, copying what is
+    /// missing (for a destination filled part-way, such as a registry cache)
     #[arg(long)]
     force: bool,
-    /// Concurrency level
-    #[arg(long, default_value_t = 3)]
+    /// concurrency level
+    #[arg(long, default_value_t = 3, value_name = "int")]
     concurrency: usize,
-    /// Base DNS rules formatted in `host:port:address[:address_port]` for --from-resolve
+    /// base DNS rules formatted in `host:port:address[:address_port]` for --from-resolve
     /// and --to-resolve
-    #[arg(long, value_name = "RULE")]
+    #[arg(long, value_name = "stringArray")]
     resolve: Vec<String>,
-    /// Add a request header to both sides, `name: value` (repeatable)
-    #[arg(short = 'H', long = "header", value_name = "HEADER")]
+    /// add custom headers to the requests of both sides
+    #[arg(short = 'H', long = "header", value_name = "stringArray")]
     headers: Vec<String>,
     #[command(flatten)]
     verbose: VerboseArgs,
@@ -75,9 +78,12 @@ pub(crate) async fn run(common: &Common, a: Args) -> Result<()> {
     }
     o.observer = status.observer.clone();
     let tag = dst_ref.as_ref().and_then(ManifestRef::tag);
+    // Go copies to a tag (without -r) by oras.Copy, whose failure to resolve the source is
+    // the source's; otherwise it resolves first, and the failure is its own.
+    let resolving_side = (tag.is_some() && !a.recursive).then_some(Side::Source);
     let root = oras_artifact::copy(src.as_ref(), &src_ref, dst.as_ref(), tag, &o)
         .await
-        .map_err(|e| copy_error(&from, &to, e))?;
+        .map_err(|e| copy_error(&from, &to, e, resolving_side))?;
     if let Some(d) = dst_ref.as_ref().and_then(ManifestRef::digest)
         && *d != root.digest
     {
@@ -102,17 +108,33 @@ pub(crate) async fn run(common: &Common, a: Args) -> Result<()> {
 }
 
 /// A failed copy, prefixed with the side that failed as Go prefixes it: `Error from
-/// source registry for "localhost:5000/repo:v1":`.
-pub(crate) fn copy_error(from: &Target, to: &Target, e: oras_artifact::Error) -> CliError {
+/// source registry for "localhost:5000/repo:v1":`. A failure on neither side (resolving
+/// the source) is `unsided`'s, if given.
+pub(crate) fn copy_error(
+    from: &Target,
+    to: &Target,
+    e: oras_artifact::Error,
+    unsided: Option<Side>,
+) -> CliError {
     let (side, cause) = match e {
         oras_artifact::Error::Copy { side, source, .. } => (Some(side), *source),
-        other => (None, other),
+        other => (unsided, other),
     };
     let target = match side {
         Some(Side::Destination) => to,
         _ => from,
     };
+    let credentials = crate::error::no_credentials(&cause);
     let mut err = target.error(cause);
+    if credentials {
+        err.recommendation = Some(crate::error::credential_advice(
+            target
+                .remote
+                .config_files()
+                .first()
+                .map(std::path::PathBuf::as_path),
+        ));
+    }
     if let Some(side) = side {
         err.prefix = format!(
             "Error from {side} {} for {:?}:",

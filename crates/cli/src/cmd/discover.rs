@@ -12,27 +12,51 @@ use crate::cmd::push::emit;
 use crate::display::tree::Tree;
 use crate::display::{Printer, json, model};
 use crate::error::{CliError, Result};
+use crate::option::format::FormatSpec;
 use crate::option::platform::PlatformArgs;
 use crate::option::{Format, FormatArgs, FormatType, Target, TargetArgs, VerboseArgs};
+
+/// The tree first, then the deprecated table, JSON and templates, as Go words them here.
+const DISCOVER_FORMATS: &[FormatSpec] = &[
+    FormatSpec::new(FormatType::Tree, "Get referrers and print in tree format"),
+    FormatSpec::new(
+        FormatType::Table,
+        "[Deprecated] Get referrers and output in table format",
+    ),
+    FormatSpec::new(FormatType::Json, "Get referrers and output in JSON format"),
+    FormatSpec::new(
+        FormatType::GoTemplate,
+        "Print referrers using the given Go template",
+    ),
+];
 
 pub(crate) const CMD: Cmd = Cmd::new(
     "oras discover",
     "oras discover [flags] <name>{:<tag>|@<digest>}",
-);
+)
+.long(crate::help::long::DISCOVER)
+.formats(DISCOVER_FORMATS)
+.tty_saying("[Preview] disable colors")
+.defaults(&[("output", "tree")])
+.spec();
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
     /// <name>{:<tag>|@<digest>}
     #[arg(value_name = "REFERENCE")]
     args: Vec<String>,
-    /// Artifact type
-    #[arg(long)]
+    /// artifact type
+    #[arg(long, value_name = "string")]
     artifact_type: Option<String>,
-    /// [Deprecated] format in which to display referrers (table, json, or tree)
-    #[arg(short = 'o', long, value_name = "FORMAT")]
+    #[arg(
+        short = 'o',
+        long,
+        value_name = "string",
+        help = "[Deprecated] format in which to display referrers (table, json, or tree)."
+    )]
     output: Option<String>,
     /// [Experimental] level of referrers to display, if unused shows referrers of all levels
-    #[arg(long)]
+    #[arg(long, value_name = "int")]
     depth: Option<i64>,
     #[command(flatten)]
     verbose: VerboseArgs,
@@ -63,12 +87,7 @@ pub(crate) async fn run(common: &Common, a: Args) -> Result<()> {
     }
     CMD.exactly(&a.args, 1, "the target artifact to discover referrers from")?;
     let target = Target::parse(&a.target, &a.args[0])?;
-    let format = format_args.parse(&[
-        FormatType::Tree,
-        FormatType::Table,
-        FormatType::Json,
-        FormatType::GoTemplate,
-    ])?;
+    let format = format_args.parse(&CMD)?;
     if let Some(o) = &a.output {
         if !matches!(format, Format::Tree | Format::Json | Format::Table) {
             return Err(CliError::new("output type can only be tree, table or json"));

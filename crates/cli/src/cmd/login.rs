@@ -15,7 +15,8 @@ use crate::display::Printer;
 use crate::error::{CliError, Result};
 use crate::option::{RemoteArgs, VerboseArgs};
 
-pub(crate) const CMD: Cmd = Cmd::new("oras login", "oras login [flags] <registry>");
+pub(crate) const CMD: Cmd =
+    Cmd::new("oras login", "oras login [flags] <registry>").long(crate::help::long::LOGIN);
 
 #[derive(clap::Args)]
 pub(crate) struct Args {

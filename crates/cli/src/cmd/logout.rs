@@ -8,15 +8,17 @@ use crate::args::Cmd;
 use crate::cmd::login::config_path;
 use crate::error::Result;
 
-pub(crate) const CMD: Cmd = Cmd::new("oras logout", "oras logout [flags] <registry>");
+pub(crate) const CMD: Cmd = Cmd::new("oras logout", "oras logout [flags] <registry>")
+    .long(crate::help::long::LOGOUT)
+    .debug(Some("debug mode"));
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
     /// <registry>
     #[arg(value_name = "REGISTRY")]
     args: Vec<String>,
-    /// Auth config path (repeatable; the first is written)
-    #[arg(long, value_name = "PATH")]
+    /// auth config path
+    #[arg(long, value_name = "stringArray")]
     registry_config: Vec<PathBuf>,
 }
 

@@ -100,7 +100,7 @@ pub(crate) struct DeleteArgs {
     /// What to delete, in the form the usage line shows
     #[arg(value_name = "REFERENCE")]
     pub(crate) args: Vec<String>,
-    /// Ignore nonexistent references, never prompt
+    /// ignore nonexistent references, never prompt
     #[arg(short = 'f', long)]
     pub(crate) force: bool,
     #[command(flatten)]

@@ -14,37 +14,41 @@ use crate::cmd::push::emit;
 use crate::display::status::PULL;
 use crate::display::{Printer, model};
 use crate::error::Result;
+use crate::option::format::TEXT_JSON_TEMPLATE;
 use crate::option::packer::file_ref;
 use crate::option::platform::PlatformArgs;
-use crate::option::{Format, FormatArgs, FormatType, Target, TargetArgs, VerboseArgs};
+use crate::option::{Format, FormatArgs, Target, TargetArgs, VerboseArgs};
 
-pub(crate) const CMD: Cmd = Cmd::new("oras pull", "oras pull [flags] <name>{:<tag>|@<digest>}");
+pub(crate) const CMD: Cmd = Cmd::new("oras pull", "oras pull [flags] <name>{:<tag>|@<digest>}")
+    .long(crate::help::long::PULL)
+    .formats(TEXT_JSON_TEMPLATE)
+    .tty();
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
     /// <name>{:<tag>|@<digest>}
     #[arg(value_name = "REFERENCE")]
     args: Vec<String>,
-    /// Do not replace existing files when pulling, treat them as errors
+    /// do not replace existing files when pulling, treat them as errors
     #[arg(short = 'k', long)]
     keep_old_files: bool,
-    /// Allow storing files out of the output directory
+    /// allow storing files out of the output directory
     #[arg(short = 'T', long)]
     allow_path_traversal: bool,
-    /// Recursively pull the subject of artifacts
+    /// recursively pull the subject of artifacts
     #[arg(long)]
     include_subject: bool,
-    /// Output directory
-    #[arg(short = 'o', long, default_value = ".")]
+    /// output directory
+    #[arg(short = 'o', long, default_value = ".", value_name = "string")]
     output: PathBuf,
-    /// Output manifest config file, `PATH[:MEDIA_TYPE]`
-    #[arg(long, value_name = "PATH")]
+    /// output manifest config file
+    #[arg(long, value_name = "string")]
     config: Option<String>,
-    /// Concurrency level
-    #[arg(long, default_value_t = 3)]
+    /// concurrency level
+    #[arg(long, default_value_t = 3, value_name = "int")]
     concurrency: usize,
-    /// Only layers of this media type (repeatable)
-    #[arg(long = "media-type", value_name = "TYPE")]
+    /// pull only the layers of this media type (repeatable)
+    #[arg(long = "media-type", value_name = "stringArray")]
     media_types: Vec<String>,
     #[command(flatten)]
     verbose: VerboseArgs,
@@ -59,9 +63,7 @@ pub(crate) struct Args {
 pub(crate) async fn run(common: &Common, a: Args) -> Result<()> {
     CMD.exactly(&a.args, 1, "the artifact reference you want to pull")?;
     let target = Target::parse(&a.target, &a.args[0])?;
-    let format = a
-        .format
-        .parse(&[FormatType::Text, FormatType::Json, FormatType::GoTemplate])?;
+    let format = a.format.parse(&CMD)?;
     let platform = a.platform.parse()?;
     let printer = Arc::new(Printer::new(a.verbose.on()));
     let store = target.open_read_cached()?;

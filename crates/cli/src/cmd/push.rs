@@ -14,39 +14,42 @@ use crate::cmd::Status;
 use crate::display::status::PUSH;
 use crate::display::{Printer, json, model, template};
 use crate::error::{CliError, Result};
+use crate::option::format::TEXT_JSON_TEMPLATE;
 use crate::option::packer::PackerArgs;
 use crate::option::platform;
-use crate::option::{Format, FormatArgs, FormatType, Target, TargetArgs, VerboseArgs};
+use crate::option::{Format, FormatArgs, Target, TargetArgs, VerboseArgs};
 
 pub(crate) const CMD: Cmd = Cmd::new(
     "oras push",
     "oras push [flags] <name>[:<tag>[,<tag>][...]] <file>[:<type>] [...]",
-);
+)
+.long(crate::help::long::PUSH)
+.formats(TEXT_JSON_TEMPLATE)
+.tty();
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
     /// <name>[:<tag>[,<tag>][...]] <file>[:<type>] [...]
     #[arg(value_name = "ARGS")]
     args: Vec<String>,
-    /// `path` of image config file, `FILE[:MEDIA_TYPE]`
-    #[arg(long, value_name = "PATH")]
+    /// `path` of image config file
+    #[arg(long, value_name = "string")]
     config: Option<String>,
-    /// Artifact type
-    #[arg(long)]
+    /// artifact type
+    #[arg(long, value_name = "string")]
     artifact_type: Option<String>,
     /// [Experimental] set artifact platform in the form of `os[/arch][/variant][:os_version]`
-    #[arg(long, value_name = "PLATFORM")]
+    #[arg(long, value_name = "string")]
     artifact_platform: Option<String>,
     /// [Preview] specify manifest type for building artifact. Options: v1.1, v1.0 (default
     /// v1.1, overridden to v1.0 if --config is used without --artifact-type)
-    #[arg(long, value_name = "SPEC")]
+    #[arg(long, value_name = "string")]
     image_spec: Option<String>,
-    /// Force a deep traversal of the destination before tagging (every blob is checked
-    /// here anyway)
-    #[arg(long)]
+    /// accepted for the Go CLI's scripts: every blob is checked here anyway
+    #[arg(long, hide = true)]
     force: bool,
-    /// Concurrency level
-    #[arg(long, default_value_t = 5)]
+    /// concurrency level
+    #[arg(long, default_value_t = 5, value_name = "int")]
     concurrency: usize,
     #[command(flatten)]
     verbose: VerboseArgs,
@@ -78,9 +81,7 @@ pub(crate) async fn run(common: &Common, a: Args) -> Result<()> {
     let extra: Vec<String> = refs.map(str::to_owned).collect();
     let file_refs = &a.args[1..];
     let target = Target::parse(&a.target, &raw)?;
-    let format = a
-        .format
-        .parse(&[FormatType::Text, FormatType::Json, FormatType::GoTemplate])?;
+    let format = a.format.parse(&CMD)?;
     let annotations = a.packer.parse(file_refs)?;
     let explicit_spec = image_spec(a.image_spec.as_deref())?;
     let mut version = explicit_spec.unwrap_or(PackVersion::V1_1);

@@ -10,10 +10,18 @@ use crate::args::Cmd;
 use crate::cmd::push::emit;
 use crate::display::{Printer, model};
 use crate::error::{CliError, Result};
-use crate::option::{Format, FormatArgs, FormatType, RemoteArgs, Target, TargetArgs, VerboseArgs};
+use crate::option::format::TEXT_JSON_TEMPLATE;
+use crate::option::{Format, FormatArgs, RemoteArgs, Target, TargetArgs, VerboseArgs};
 
-pub(crate) const LS: Cmd = Cmd::new("oras repo ls", "oras repo ls [flags] <registry>");
-pub(crate) const TAGS: Cmd = Cmd::new("oras repo tags", "oras repo tags [flags] <name>");
+/// `oras repo`.
+pub(crate) const GROUP: Cmd = Cmd::group("oras repo");
+
+pub(crate) const LS: Cmd = Cmd::new("oras repo ls", "oras repo ls [flags] <registry>")
+    .long(crate::help::long::REPO_LS)
+    .formats(TEXT_JSON_TEMPLATE);
+pub(crate) const TAGS: Cmd = Cmd::new("oras repo tags", "oras repo tags [flags] <name>")
+    .long(crate::help::long::REPO_TAGS)
+    .formats(TEXT_JSON_TEMPLATE);
 
 #[derive(clap::Subcommand)]
 pub(crate) enum Command {
@@ -32,8 +40,8 @@ pub(crate) struct LsArgs {
     /// <registry>[/<namespace>]
     #[arg(value_name = "REGISTRY")]
     args: Vec<String>,
-    /// Start after the repository specified by `last`
-    #[arg(long)]
+    /// start after the repository specified by `last`
+    #[arg(long, value_name = "string")]
     last: Option<String>,
     #[command(flatten)]
     verbose: VerboseArgs,
@@ -48,8 +56,8 @@ pub(crate) struct TagsArgs {
     /// <name>[:<tag>|@<digest>]
     #[arg(value_name = "REPOSITORY")]
     args: Vec<String>,
-    /// Start after the tag specified by `last`
-    #[arg(long)]
+    /// start after the tag specified by `last`
+    #[arg(long, value_name = "string")]
     last: Option<String>,
     /// [Preview] exclude all digest-like tags such as 'sha256-aaaa...'
     #[arg(long)]
@@ -88,9 +96,7 @@ fn registry_and_namespace(raw: &str) -> Result<(String, String)> {
 async fn ls(a: LsArgs) -> Result<()> {
     LS.exactly(&a.args, 1, "the target registry to list repositories from")?;
     a.verbose.on();
-    let format = a
-        .format
-        .parse(&[FormatType::Text, FormatType::Json, FormatType::GoTemplate])?;
+    let format = a.format.parse(&LS)?;
     let mut remote = a.remote.clone();
     remote.check("")?;
     let (host, namespace) = registry_and_namespace(&a.args[0])?;
@@ -102,6 +108,10 @@ async fn ls(a: LsArgs) -> Result<()> {
             format!("could not list repositories for {host:?} with prefix {namespace:?}")
         };
         let inner = CliError::from(e);
+        // A registry's answer is told alone, as Go tells it.
+        if inner.prefix == crate::error::REGISTRY_PREFIX {
+            return inner;
+        }
         let mut err = CliError::new(format!("{what}\n{}", inner.message));
         err.recommendation = inner.recommendation;
         err
@@ -157,9 +167,7 @@ fn is_digest_tag(tag: &str) -> bool {
 async fn tags(a: TagsArgs) -> Result<()> {
     TAGS.exactly(&a.args, 1, "the target repository to list tags from")?;
     a.verbose.on();
-    let format = a
-        .format
-        .parse(&[FormatType::Text, FormatType::Json, FormatType::GoTemplate])?;
+    let format = a.format.parse(&TAGS)?;
     let target = Target::parse(&a.target, &a.args[0])?;
     let store = target.open_read()?;
     // A layout holding `registry/repository:tag` names: only that repository's.

@@ -14,14 +14,15 @@ use crate::option::{Target, TargetArgs, VerboseArgs};
 pub(crate) const CMD: Cmd = Cmd::new(
     "oras resolve",
     "oras resolve [flags] <name>{:<tag>|@<digest>}",
-);
+)
+.long(crate::help::long::RESOLVE);
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
     /// <name>{:<tag>|@<digest>}
     #[arg(value_name = "REFERENCE")]
     args: Vec<String>,
-    /// Print the full artifact reference with digest
+    /// print the full artifact reference with digest
     #[arg(short = 'l', long)]
     full_reference: bool,
     #[command(flatten)]

@@ -9,15 +9,16 @@ use crate::option::{Target, TargetArgs, VerboseArgs};
 pub(crate) const CMD: Cmd = Cmd::new(
     "oras tag",
     "oras tag [flags] <name>{:<tag>|@<digest>} <new_tag> [...]",
-);
+)
+.long(crate::help::long::TAG);
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
     /// <name>{:<tag>|@<digest>} <new_tag> [...]
     #[arg(value_name = "ARGS")]
     args: Vec<String>,
-    /// Concurrency level
-    #[arg(long, default_value_t = 5)]
+    /// concurrency level
+    #[arg(long, default_value_t = 5, value_name = "int")]
     concurrency: usize,
     #[command(flatten)]
     verbose: VerboseArgs,

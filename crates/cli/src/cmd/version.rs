@@ -3,6 +3,11 @@
 use crate::display::Printer;
 use crate::error::Result;
 
+/// `oras version`: no flags but `--help`, as in Go.
+pub(crate) const CMD: crate::args::Cmd = crate::args::Cmd::new("oras version", "oras version")
+    .long(crate::help::long::VERSION)
+    .debug(None);
+
 #[derive(clap::Args)]
 pub(crate) struct Args {
     /// Ignored, with a warning

@@ -9,13 +9,55 @@ use crate::error::{CliError, Result};
 /// The flags.
 #[derive(Args, Clone, Debug, Default)]
 pub(crate) struct FormatArgs {
-    /// [Experimental] format output: text, json, go-template=TEMPLATE (and tree or table
-    /// for discover)
-    #[arg(long, value_name = "FORMAT")]
+    /// [Experimental] format output using a custom template (the help lists each
+    /// command's types)
+    #[arg(long, value_name = "string")]
     pub(crate) format: Option<String>,
     /// [Experimental] template string used to format output
-    #[arg(long, value_name = "TEMPLATE")]
+    #[arg(long, value_name = "string")]
     pub(crate) template: Option<String>,
+}
+
+/// A `--format` type a command allows, with what its help says of it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct FormatSpec {
+    pub(crate) kind: FormatType,
+    pub(crate) usage: &'static str,
+}
+
+impl FormatSpec {
+    pub(crate) const fn new(kind: FormatType, usage: &'static str) -> Self {
+        Self { kind, usage }
+    }
+}
+
+/// `text`, `json` and `go-template`, with Go's words for them.
+pub(crate) const TEXT_JSON_TEMPLATE: &[FormatSpec] = &[
+    FormatSpec::new(FormatType::Text, "Print in text format"),
+    FormatSpec::new(FormatType::Json, "Print in JSON format"),
+    FormatSpec::new(
+        FormatType::GoTemplate,
+        "Print output using the given Go template",
+    ),
+];
+
+/// The help of `--format`: Go's heading, then each type and its words in aligned
+/// columns, the others first and the default last (as Go lists them).
+pub(crate) fn help(formats: &[FormatSpec]) -> String {
+    let Some((default, others)) = formats.split_first() else {
+        return String::new();
+    };
+    let rows: Vec<(String, &str)> = others
+        .iter()
+        .chain(std::iter::once(default))
+        .map(|f| (format!("'{}':", f.kind.name()), f.usage))
+        .collect();
+    let width = rows.iter().map(|(n, _)| n.len()).max().unwrap_or(0) + 2;
+    let mut out = String::from("[Experimental] format output using a custom template:");
+    for (name, usage) in rows {
+        out.push_str(&format!("\n{name:<width$}{usage}"));
+    }
+    out
 }
 
 /// A kind of output.
@@ -29,7 +71,7 @@ pub(crate) enum FormatType {
 }
 
 impl FormatType {
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Self::Text => "text",
             Self::Json => "json",
@@ -58,9 +100,10 @@ impl Format {
 }
 
 impl FormatArgs {
-    /// The output asked for, among `allowed` (the first is the default), with Go's
-    /// checks and wording.
-    pub(crate) fn parse(&self, allowed: &[FormatType]) -> Result<Format> {
+    /// The output asked for, among the types of `cmd` (the first is the default), with
+    /// Go's checks and wording.
+    pub(crate) fn parse(&self, cmd: &crate::args::Cmd) -> Result<Format> {
+        let allowed: Vec<FormatType> = cmd.formats.iter().map(|f| f.kind).collect();
         let default = allowed[0];
         let flag = self
             .format

@@ -10,10 +10,10 @@ use crate::error::Result;
 /// `--descriptor` and `--pretty`.
 #[derive(clap::Args)]
 pub(crate) struct DescriptorArgs {
-    /// Output the descriptor
+    /// output the descriptor
     #[arg(long)]
     pub(crate) descriptor: bool,
-    /// Prettify JSON objects printed to stdout
+    /// prettify JSON objects printed to stdout
     #[arg(long)]
     pub(crate) pretty: bool,
 }

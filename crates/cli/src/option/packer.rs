@@ -16,16 +16,16 @@ use crate::error::{CliError, Result};
 /// The flags.
 #[derive(Args, Clone, Debug, Default)]
 pub(crate) struct PackerArgs {
-    /// Manifest annotations, `key=value` (repeatable)
-    #[arg(short = 'a', long = "annotation", value_name = "KEY=VALUE")]
+    /// manifest annotations
+    #[arg(short = 'a', long = "annotation", value_name = "stringArray")]
     pub(crate) annotations: Vec<String>,
-    /// Path of the annotation file
-    #[arg(long, value_name = "PATH")]
+    /// path of the annotation file
+    #[arg(long, value_name = "string")]
     pub(crate) annotation_file: Option<PathBuf>,
     /// `path` of the pushed manifest
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "string")]
     pub(crate) export_manifest: Option<PathBuf>,
-    /// Skip path validation
+    /// skip path validation
     #[arg(long)]
     pub(crate) disable_path_validation: bool,
 }
@@ -89,7 +89,10 @@ impl PackerArgs {
             o.config = Some(FileSpec::new(path).with_media_type(mt));
         }
         o.concurrency = concurrency;
-        o.disable_path_validation = self.disable_path_validation;
+        // Go refuses only absolute paths (checked in `parse` unless disabled): a title
+        // with `..` is recorded as given. Pulls still refuse to write outside their
+        // output directory.
+        o.disable_path_validation = true;
         Ok((files, o))
     }
 

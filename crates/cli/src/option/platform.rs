@@ -41,8 +41,8 @@ pub(crate) fn parse(flag: Option<&str>) -> Result<Option<Platform>> {
 /// The `--platform` flag, as several commands take it.
 #[derive(clap::Args, Clone, Debug, Default)]
 pub(crate) struct PlatformArgs {
-    /// Request platform in the form of `os[/arch][/variant][:os_version]`
-    #[arg(long, value_name = "PLATFORM")]
+    /// request platform in the form of `os[/arch][/variant][:os_version]`
+    #[arg(long, value_name = "string")]
     pub(crate) platform: Option<String>,
 }
 

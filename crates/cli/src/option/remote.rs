@@ -18,56 +18,54 @@ use oras_artifact::distribution::{
 use crate::args::{exclusive, together};
 use crate::error::{CliError, Result};
 
-/// The flags of one registry.
+/// The flags of one registry, with Go's words for them.
 #[derive(Args, Clone, Debug, Default)]
 pub(crate) struct RemoteArgs {
-    /// Registry username
-    #[arg(short = 'u', long)]
+    /// registry username
+    #[arg(short = 'u', long, value_name = "string")]
     pub(crate) username: Option<String>,
-    /// Registry password or identity token
-    #[arg(short = 'p', long)]
+    /// registry password or identity token
+    #[arg(short = 'p', long, value_name = "string")]
     pub(crate) password: Option<String>,
-    /// Registry identity token
-    #[arg(long)]
+    /// registry identity token
+    #[arg(long, value_name = "string")]
     pub(crate) identity_token: Option<String>,
-    /// Read password from stdin
+    /// read password from stdin
     #[arg(long)]
     pub(crate) password_stdin: bool,
-    /// Read identity token from stdin
+    /// read identity token from stdin
     #[arg(long)]
     pub(crate) identity_token_stdin: bool,
-    /// Allow connections to SSL registry without certs
+    /// allow connections to SSL registry without certs
     #[arg(long)]
     pub(crate) insecure: bool,
-    /// Allow insecure connections to registry without SSL check (localhost uses plain
-    /// HTTP unless TLS flags are given; `--plain-http=false` forces HTTPS)
+    /// allow insecure connections to registry without SSL check
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub(crate) plain_http: Option<bool>,
-    /// Server certificate authority file for the remote registry
-    #[arg(long, value_name = "FILE")]
+    /// server certificate authority file for the remote registry
+    #[arg(long, value_name = "string")]
     pub(crate) ca_file: Option<PathBuf>,
-    /// Client certificate file for the remote registry
-    #[arg(long, value_name = "FILE")]
+    /// client certificate file for the remote registry
+    #[arg(long, value_name = "string")]
     pub(crate) cert_file: Option<PathBuf>,
-    /// Client private key file for the remote registry
-    #[arg(long, value_name = "FILE")]
+    /// client private key file for the remote registry
+    #[arg(long, value_name = "string")]
     pub(crate) key_file: Option<PathBuf>,
-    /// Customized DNS for registry, formatted in `host:port:address[:address_port]`
-    #[arg(long, value_name = "RULE")]
+    /// customized DNS for registry, formatted in `host:port:address[:address_port]`
+    #[arg(long, value_name = "stringArray")]
     pub(crate) resolve: Vec<String>,
-    /// Path of the authentication file for registry (repeatable; the first is written)
-    #[arg(long, value_name = "PATH")]
+    /// `path` of the authentication file for registry
+    #[arg(long, value_name = "stringArray")]
     pub(crate) registry_config: Vec<PathBuf>,
-    /// Add custom headers to requests, `name: value` (repeatable)
-    #[arg(short = 'H', long = "header", value_name = "HEADER")]
+    /// add custom headers to requests
+    #[arg(short = 'H', long = "header", value_name = "stringArray")]
     pub(crate) headers: Vec<String>,
-    /// [Preview] set OCI distribution spec version and API option. Options:
+    /// [Preview] set OCI distribution spec version and API option for target. Options:
     /// v1.1-referrers-tag, v1.1-referrers-api
-    #[arg(long, value_name = "SPEC")]
+    #[arg(long, value_name = "string")]
     pub(crate) distribution_spec: Option<String>,
-    /// Delete referrers indexes a new one replaces, on registries without the referrers
-    /// API (off by default, as the Go CLI: many registries refuse DELETE; a refusal is a
-    /// warning)
+    /// delete the referrers index a new one replaces, on registries without the
+    /// referrers API (off as in the Go CLI, since many registries refuse DELETE)
     #[arg(long)]
     pub(crate) referrers_gc: bool,
 }
@@ -77,50 +75,35 @@ macro_rules! prefixed {
     ($name:ident, $p:literal, $side:literal) => {
         #[derive(Args, Clone, Debug, Default)]
         pub(crate) struct $name {
-            #[doc = concat!($side, " registry username")]
-            #[arg(id = concat!($p, "username"), long = concat!($p, "username"))]
+            #[arg(help = concat!($side, " registry username"), id = concat!($p, "username"), long = concat!($p, "username"), value_name = "string")]
             username: Option<String>,
-            #[doc = concat!($side, " registry password or identity token")]
-            #[arg(id = concat!($p, "password"), long = concat!($p, "password"))]
+            #[arg(help = concat!($side, " registry password or identity token"), id = concat!($p, "password"), long = concat!($p, "password"), value_name = "string")]
             password: Option<String>,
-            #[doc = concat!($side, " registry identity token")]
-            #[arg(id = concat!($p, "identity-token"), long = concat!($p, "identity-token"))]
+            #[arg(help = concat!($side, " registry identity token"), id = concat!($p, "identity-token"), long = concat!($p, "identity-token"), value_name = "string")]
             identity_token: Option<String>,
-            #[doc = concat!("Allow connections to ", $side, " SSL registry without certs")]
-            #[arg(id = concat!($p, "insecure"), long = concat!($p, "insecure"))]
+            #[arg(help = concat!("allow connections to ", $side, " SSL registry without certs"), id = concat!($p, "insecure"), long = concat!($p, "insecure"))]
             insecure: bool,
-            #[doc = concat!("Allow insecure connections to ", $side, " registry without SSL check")]
-            #[arg(id = concat!($p, "plain-http"), long = concat!($p, "plain-http"), num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+            #[arg(help = concat!("allow insecure connections to ", $side, " registry without SSL check"), id = concat!($p, "plain-http"), long = concat!($p, "plain-http"), num_args = 0..=1, require_equals = true, default_missing_value = "true")]
             plain_http: Option<bool>,
-            #[doc = concat!("Server certificate authority file for the remote ", $side, " registry")]
-            #[arg(id = concat!($p, "ca-file"), long = concat!($p, "ca-file"), value_name = "FILE")]
+            #[arg(help = concat!("server certificate authority file for the remote ", $side, " registry"), id = concat!($p, "ca-file"), long = concat!($p, "ca-file"), value_name = "string")]
             ca_file: Option<PathBuf>,
-            #[doc = concat!("Client certificate file for the remote ", $side, " registry")]
-            #[arg(id = concat!($p, "cert-file"), long = concat!($p, "cert-file"), value_name = "FILE")]
+            #[arg(help = concat!("client certificate file for the remote ", $side, " registry"), id = concat!($p, "cert-file"), long = concat!($p, "cert-file"), value_name = "string")]
             cert_file: Option<PathBuf>,
-            #[doc = concat!("Client private key file for the remote ", $side, " registry")]
-            #[arg(id = concat!($p, "key-file"), long = concat!($p, "key-file"), value_name = "FILE")]
+            #[arg(help = concat!("client private key file for the remote ", $side, " registry"), id = concat!($p, "key-file"), long = concat!($p, "key-file"), value_name = "string")]
             key_file: Option<PathBuf>,
-            #[doc = concat!("Customized DNS for ", $side, " registry, `host:port:address[:address_port]`")]
-            #[arg(id = concat!($p, "resolve"), long = concat!($p, "resolve"), value_name = "RULE")]
+            #[arg(help = concat!("customized DNS for ", $side, " registry, formatted in `host:port:address[:address_port]`"), id = concat!($p, "resolve"), long = concat!($p, "resolve"), value_name = "stringArray")]
             resolve: Vec<String>,
-            #[doc = concat!("Path of the authentication file for ", $side, " registry")]
-            #[arg(id = concat!($p, "registry-config"), long = concat!($p, "registry-config"), value_name = "PATH")]
+            #[arg(help = concat!("`path` of the authentication file for ", $side, " registry"), id = concat!($p, "registry-config"), long = concat!($p, "registry-config"), value_name = "stringArray")]
             registry_config: Vec<PathBuf>,
-            #[doc = concat!("Add custom headers to ", $side, " requests")]
-            #[arg(id = concat!($p, "header"), long = concat!($p, "header"), value_name = "HEADER")]
+            #[arg(help = concat!("add custom headers to ", $side, " requests"), id = concat!($p, "header"), long = concat!($p, "header"), value_name = "stringArray")]
             headers: Vec<String>,
-            #[doc = concat!("[Preview] set OCI distribution spec version and API option for ", $side, " target")]
-            #[arg(id = concat!($p, "distribution-spec"), long = concat!($p, "distribution-spec"), value_name = "SPEC")]
+            #[arg(help = concat!("[Preview] set OCI distribution spec version and API option for ", $side, " target. Options: v1.1-referrers-tag, v1.1-referrers-api"), id = concat!($p, "distribution-spec"), long = concat!($p, "distribution-spec"), value_name = "string")]
             distribution_spec: Option<String>,
-            #[doc = concat!("Delete superseded referrers indexes on the ", $side)]
-            #[arg(id = concat!($p, "referrers-gc"), long = concat!($p, "referrers-gc"))]
+            #[arg(help = concat!("delete the referrers index a new one replaces on the ", $side, " (as --referrers-gc)"), id = concat!($p, "referrers-gc"), long = concat!($p, "referrers-gc"))]
             referrers_gc: bool,
-            #[doc = concat!("Set ", $side, " target as an OCI image layout")]
-            #[arg(id = concat!($p, "oci-layout"), long = concat!($p, "oci-layout"))]
+            #[arg(help = concat!("set ", $side, " target as an OCI image layout"), id = concat!($p, "oci-layout"), long = concat!($p, "oci-layout"))]
             pub(crate) oci_layout: bool,
-            #[doc = concat!("[Experimental] set the path for the ", $side, " OCI image layout target")]
-            #[arg(id = concat!($p, "oci-layout-path"), long = concat!($p, "oci-layout-path"), value_name = "PATH")]
+            #[arg(help = concat!("[Experimental] set the path for the ", $side, " OCI image layout target"), id = concat!($p, "oci-layout-path"), long = concat!($p, "oci-layout-path"), value_name = "string")]
             pub(crate) oci_layout_path: Option<PathBuf>,
         }
 
@@ -141,7 +124,15 @@ macro_rules! prefixed {
                         key_file: self.key_file.clone(),
                         resolve: resolve.iter().chain(&self.resolve).cloned().collect(),
                         registry_config: self.registry_config.clone(),
-                        headers: headers.iter().chain(&self.headers).cloned().collect(),
+                        // A side's own header replaces one of the same name given
+                        // for both; its resolve rules come last, and the last rule for
+                        // a host wins.
+                        headers: headers
+                            .iter()
+                            .filter(|h| !self.headers.iter().any(|mine| same_header(h, mine)))
+                            .chain(&self.headers)
+                            .cloned()
+                            .collect(),
                         distribution_spec: self.distribution_spec.clone(),
                         referrers_gc: self.referrers_gc,
                     },
@@ -152,6 +143,18 @@ macro_rules! prefixed {
             }
         }
     };
+}
+
+/// Whether two `name: value` headers have the same name.
+fn same_header(a: &str, b: &str) -> bool {
+    let name = |h: &str| {
+        h.split(':')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase()
+    };
+    name(a) == name(b)
 }
 
 prefixed!(FromArgs, "from-", "source");
@@ -256,6 +259,7 @@ impl RemoteArgs {
 
     /// A client for `host`: the credential of the flags if any, else the stored ones.
     pub(crate) fn client(&self, host: &str) -> Result<Client> {
+        crate::error::read_credentials_from(self.config_files().first().map(PathBuf::as_path));
         if let Some(u) = self.username.as_deref().filter(|u| !u.is_empty())
             && self.credential().is_none()
         {

@@ -20,11 +20,11 @@ use crate::error::{CliError, Result, report};
 pub(crate) struct TargetArgs {
     #[command(flatten)]
     pub(crate) remote: RemoteArgs,
-    /// Set target as an OCI image layout
+    /// set target as an OCI image layout
     #[arg(long)]
     pub(crate) oci_layout: bool,
     /// [Experimental] set the path for the OCI image layout target
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "string")]
     pub(crate) oci_layout_path: Option<PathBuf>,
     /// `from-`/`to-` for the sides of `oras cp`.
     #[arg(skip)]

@@ -140,7 +140,11 @@ fn refusals() {
     // distribution knows no tags of a repository holding only untagged content.
     w.ok(&["push", &repo, "hello.txt"]);
     let err = w.fails(&["backup", "-o", "none", &repo]);
-    assert!(err.contains("failed to find tags: name unknown"), "{err}");
+    // The registry's answer alone, as oras-go reports it.
+    assert!(
+        err.starts_with("Error response from registry: name unknown"),
+        "{err}"
+    );
     // A registry that answers with an empty list.
     let server = FakeServer::start(FakeRegistry::new(FakeAuth::None));
     let empty = format!("{}/backup/empty", server.host());
@@ -155,9 +159,19 @@ fn refusals() {
     );
     let err = w.fails(&["restore", &repo]);
     assert!(err.contains("required flag(s) \"input\" not set"), "{err}");
+    std::fs::write(w.path("not-a-tar"), "plain text").unwrap();
+    let err = w.fails(&["restore", "--input", "not-a-tar", &repo]);
+    assert!(err.contains("is not a tar archive"), "{err}");
+    // A `.tar` is taken for one by its name, as Go takes it, and then found wanting.
     std::fs::write(w.path("not.tar"), "plain text").unwrap();
     let err = w.fails(&["restore", "--input", "not.tar", &repo]);
-    assert!(err.contains("is not a tar archive"), "{err}");
+    assert!(
+        err.contains("failed to prepare OCI store from tar archive \"not.tar\""),
+        "{err}"
+    );
+    std::fs::write(w.path("empty.tar"), "").unwrap();
+    let err = w.fails(&["restore", "--input", "empty.tar", &repo]);
+    assert!(err.contains("invalid OCI Image Layout"), "{err}");
     w.ok(&["push", "--oci-layout", "empty-layout", "hello.txt"]);
     let err = w.fails(&["restore", "--input", "empty-layout", &repo]);
     assert!(

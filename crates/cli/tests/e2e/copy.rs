@@ -221,7 +221,15 @@ fn a_platform_of_an_index_and_errors_by_side() {
         "{out}"
     );
 
+    // To a tag, Go resolves the source inside its copy: the failure is the source's.
     let missing = w.fails(&["cp", &format!("{src}:nope"), "--to-oci-layout", "x:y"]);
+    assert!(
+        missing.starts_with(&format!("Error from source registry for \"{src}:nope\":"))
+            && missing.contains("not found"),
+        "{missing}"
+    );
+    // Without a tag it resolves first, and the registry said so.
+    let missing = w.fails(&["cp", &format!("{src}:nope"), "--to-oci-layout", "x"]);
     assert!(
         missing.starts_with("Error response from registry:") && missing.contains("not found"),
         "{missing}"

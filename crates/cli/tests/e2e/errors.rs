@@ -76,7 +76,7 @@ fn help_and_version_succeed() {
     let w = Work::new();
     let help = w.run(&[]);
     assert!(help.status.success(), "`oras` alone shows help");
-    assert!(String::from_utf8_lossy(&help.stdout).contains("Usage: oras"));
+    assert!(String::from_utf8_lossy(&help.stdout).contains("Usage:\n  oras [command]"));
     let out = w.ok(&["manifest"]);
     assert!(
         out.contains("fetch-config"),

@@ -15,8 +15,12 @@ fn login_checks_then_stores_and_logout_removes() {
         anonymous.contains("basic credential not found"),
         "{anonymous}"
     );
+    let file = w.path("docker/config.json");
     assert!(
-        anonymous.contains(&format!("oras login {}", r.host())),
+        anonymous.contains(&format!(
+            "Please check whether the registry credential stored in the authentication file at {:?} is correct",
+            file.display().to_string()
+        )),
         "{anonymous}"
     );
 

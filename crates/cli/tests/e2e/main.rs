@@ -10,6 +10,7 @@
 mod attach_discover;
 mod backup;
 mod blob;
+mod contract;
 mod copy;
 mod errors;
 mod login;

@@ -224,10 +224,8 @@ fn a_registry_that_refuses_delete() {
         &format!("{repo}@{}", attached[0]),
     ]);
     assert!(
-        err.starts_with(&format!(
-            "Error response from registry: failed to delete {repo}@{}: unsupported",
-            attached[0]
-        )),
+        // The registry's answer alone, as oras-go reports an error response.
+        err.starts_with("Error response from registry: unsupported"),
         "{err}"
     );
     let still = w.json(&["discover", &format!("{repo}:v1")]);

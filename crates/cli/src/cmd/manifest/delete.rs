@@ -12,7 +12,9 @@ use crate::option::Target;
 pub(crate) const CMD: Cmd = Cmd::new(
     "oras manifest delete",
     "oras manifest delete [flags] <name>{:<tag>|@<digest>}",
-);
+)
+.long(crate::help::long::MANIFEST_DELETE)
+.spec();
 
 pub(crate) async fn run(a: DeleteArgs) -> Result<()> {
     CMD.exactly(&a.args, 1, "the manifest to delete")?;

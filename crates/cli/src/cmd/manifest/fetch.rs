@@ -9,31 +9,42 @@ use crate::args::{Cmd, exclusive};
 use crate::cmd::push::emit;
 use crate::display::{Printer, json, model};
 use crate::error::{CliError, Result};
+use crate::option::format::FormatSpec;
 use crate::option::platform::PlatformArgs;
 use crate::option::{
     DescriptorArgs, Format, FormatArgs, FormatType, Target, TargetArgs, VerboseArgs,
 };
 
+/// `text`, and JSON prettified, as Go words them for this command.
+const FETCH_FORMATS: &[FormatSpec] = &[
+    FormatSpec::new(FormatType::Text, "Print in text format"),
+    FormatSpec::new(FormatType::Json, "Print in prettified JSON format"),
+    FormatSpec::new(FormatType::GoTemplate, "Print using the given Go template"),
+];
+
 pub(crate) const FETCH: Cmd = Cmd::new(
     "oras manifest fetch",
     "oras manifest fetch [flags] <name>{:<tag>|@<digest>}",
-);
+)
+.long(crate::help::long::MANIFEST_FETCH)
+.formats(FETCH_FORMATS);
 
 pub(crate) const FETCH_CONFIG: Cmd = Cmd::new(
     "oras manifest fetch-config",
     "oras manifest fetch-config [flags] <name>{:<tag>|@<digest>}",
-);
+)
+.long(crate::help::long::MANIFEST_FETCH_CONFIG);
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
     /// <name>{:<tag>|@<digest>}
     #[arg(value_name = "REFERENCE")]
     args: Vec<String>,
-    /// Accepted media types (repeatable, or comma-separated)
-    #[arg(long = "media-type", value_delimiter = ',', value_name = "TYPES")]
+    /// accepted media types
+    #[arg(long = "media-type", value_delimiter = ',', value_name = "strings")]
     media_types: Vec<String>,
-    /// File `path` to write the fetched manifest to, use - for stdout
-    #[arg(short = 'o', long, value_name = "PATH")]
+    /// file `path` to write the fetched manifest to, use - for stdout
+    #[arg(short = 'o', long, value_name = "string")]
     output: Option<PathBuf>,
     #[command(flatten)]
     json: DescriptorArgs,
@@ -89,9 +100,7 @@ pub(crate) async fn run(a: Args) -> Result<()> {
     FETCH.exactly(&a.args, 1, "the manifest to fetch")?;
     a.verbose.on();
     let target = Target::parse(&a.target, &a.args[0])?;
-    let format = a
-        .format
-        .parse(&[FormatType::Text, FormatType::Json, FormatType::GoTemplate])?;
+    let format = a.format.parse(&FETCH)?;
     let platform = a.platform.parse()?;
     let printer = Printer::new(true);
     let store = target.open_read_cached()?;
@@ -188,8 +197,8 @@ pub(crate) struct ConfigArgs {
     /// <name>{:<tag>|@<digest>}
     #[arg(value_name = "REFERENCE")]
     args: Vec<String>,
-    /// File `path` to write the fetched config to, use - for stdout
-    #[arg(short = 'o', long, value_name = "PATH")]
+    /// file `path` to write the fetched config to, use - for stdout
+    #[arg(short = 'o', long, value_name = "string")]
     output: Option<PathBuf>,
     #[command(flatten)]
     json: DescriptorArgs,

@@ -14,15 +14,16 @@ use crate::error::{CliError, Result};
 use crate::option::packer::parse_annotations;
 use crate::option::{Target, TargetArgs};
 
-pub(crate) const CREATE: Cmd = Cmd::new(
-    "oras manifest index create",
-    "oras manifest index create [flags] <target>[:<tag[,<tag>][...]] <sources>[{<tag>|<digest>}...]",
-);
+/// `oras manifest index`.
+pub(crate) const GROUP: Cmd = Cmd::group("oras manifest index");
 
-pub(crate) const UPDATE: Cmd = Cmd::new(
-    "oras manifest index update",
-    "oras manifest index update <index>{:<tag>|@<digest>} [{--add|--merge|--remove} <manifest>{<tag>|<digest>}] [...]",
-);
+pub(crate) const CREATE: Cmd = Cmd::new("oras manifest index create",
+    "oras manifest index create [flags] <target>[:<tag[,<tag>][...]] <sources>[{<tag>|<digest>}...]")
+    .long(crate::help::long::INDEX_CREATE);
+
+pub(crate) const UPDATE: Cmd = Cmd::new("oras manifest index update",
+    "oras manifest index update <index>{:<tag>|@<digest>} [{--add|--merge|--remove} <manifest>{<tag>|<digest>}] [...]")
+    .long(crate::help::long::INDEX_UPDATE);
 
 #[derive(clap::Subcommand)]
 pub(crate) enum Command {
@@ -40,17 +41,17 @@ pub(crate) struct CreateArgs {
     /// <target>[:<tag[,<tag>][...]] <sources>[{<tag>|<digest>}...]
     #[arg(value_name = "ARGS")]
     args: Vec<String>,
-    /// Artifact type for overall index
-    #[arg(long)]
+    /// artifact type for overall index
+    #[arg(long, value_name = "string")]
     artifact_type: Option<String>,
-    /// File `path` to write the created index to, use - for stdout
-    #[arg(short = 'o', long, value_name = "PATH")]
+    /// file `path` to write the created index to, use - for stdout
+    #[arg(short = 'o', long, value_name = "string")]
     output: Option<PathBuf>,
-    /// Prettify JSON objects printed to stdout
+    /// prettify JSON objects printed to stdout
     #[arg(long)]
     pretty: bool,
-    /// Manifest annotations, `key=value` (repeatable)
-    #[arg(short = 'a', long = "annotation", value_name = "KEY=VALUE")]
+    /// manifest annotations
+    #[arg(short = 'a', long = "annotation", value_name = "stringArray")]
     annotations: Vec<String>,
     #[command(flatten)]
     target: TargetArgs,
@@ -61,25 +62,25 @@ pub(crate) struct UpdateArgs {
     /// <index>{:<tag>|@<digest>}
     #[arg(value_name = "INDEX")]
     args: Vec<String>,
-    /// New artifact type for overall index (`""` removes it)
-    #[arg(long)]
+    /// new artifact type for overall index
+    #[arg(long, value_name = "string")]
     artifact_type: Option<String>,
-    /// Manifests to add to the index
-    #[arg(long = "add", value_name = "MANIFEST")]
+    /// manifests to add to the index
+    #[arg(long = "add", value_name = "stringArray")]
     add: Vec<String>,
-    /// Indexes to be merged into the index
-    #[arg(long = "merge", value_name = "INDEX")]
+    /// indexes to be merged into the index
+    #[arg(long = "merge", value_name = "stringArray")]
     merge: Vec<String>,
-    /// Manifests to remove from the index, must be digests
-    #[arg(long = "remove", value_name = "DIGEST")]
+    /// manifests to remove from the index, must be digests
+    #[arg(long = "remove", value_name = "stringArray")]
     remove: Vec<String>,
-    /// Extra tags for the updated index
-    #[arg(long = "tag", value_name = "TAG")]
+    /// extra tags for the updated index
+    #[arg(long = "tag", value_name = "stringArray")]
     tags: Vec<String>,
-    /// File `path` to write the created index to, use - for stdout
-    #[arg(short = 'o', long, value_name = "PATH")]
+    /// file `path` to write the created index to, use - for stdout
+    #[arg(short = 'o', long, value_name = "string")]
     output: Option<PathBuf>,
-    /// Prettify JSON objects printed to stdout
+    /// prettify JSON objects printed to stdout
     #[arg(long)]
     pretty: bool,
     #[command(flatten)]
@@ -140,10 +141,29 @@ async fn fetch_source(
     out.say(printer, &format!("Fetching  {source}"));
     let not_found = |e: CliError| e.context(format!("could not find the {what} {source}"));
     let reference = ManifestRef::parse(source).map_err(|e| not_found(e.into()))?;
-    let desc = store
-        .resolve(&reference)
-        .await
-        .map_err(|e| not_found(target.error(e)))?;
+    let article = if what == "index" { "an" } else { "a" };
+    let not_one = || CliError::new(format!("{source} is not {article} {what}"));
+    let desc = match store.resolve(&reference).await {
+        Ok(d) => d,
+        // A layout holds the digest, but as a blob (Go resolves it to a blob too).
+        Err(e) if matches!(e.cause(), oras_artifact::Error::InvalidManifest { .. }) => {
+            return Err(not_one());
+        }
+        Err(e) if e.is_not_found() => {
+            let sep = reference.separator();
+            let named = if target.is_layout() {
+                source.to_owned()
+            } else {
+                format!("{}{sep}{source}", target.path)
+            };
+            let mut err = CliError::new(format!("{named}: not found"));
+            if !target.is_layout() {
+                err = err.said_by_registry();
+            }
+            return Err(not_found(err));
+        }
+        Err(e) => return Err(not_found(target.error(e))),
+    };
     let manifest = fetch_manifest(store, &desc)
         .await
         .map_err(|e| not_found(target.error(e)))?;
@@ -157,8 +177,7 @@ async fn fetch_source(
         _ => media_type::is_manifest(manifest.media_type()),
     };
     if !ok {
-        let article = if what == "index" { "an" } else { "a" };
-        return Err(CliError::new(format!("{source} is not {article} {what}")));
+        return Err(not_one());
     }
     out.say(printer, &fetched);
     Ok((desc, manifest))

@@ -8,6 +8,9 @@ pub(crate) mod push;
 use crate::Common;
 use crate::error::Result;
 
+/// `oras manifest`.
+pub(crate) const GROUP: crate::args::Cmd = crate::args::Cmd::group("oras manifest");
+
 #[derive(clap::Subcommand)]
 pub(crate) enum Command {
     /// Delete a manifest from remote registry

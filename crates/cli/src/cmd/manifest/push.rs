@@ -16,18 +16,20 @@ use crate::option::{DescriptorArgs, Target, TargetArgs, VerboseArgs};
 pub(crate) const CMD: Cmd = Cmd::new(
     "oras manifest push",
     "oras manifest push [flags] <name>[:<tag>[,<tag>][...]|@<digest>] <file>",
-);
+)
+.long(crate::help::long::MANIFEST_PUSH)
+.spec();
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
     /// <name>[:<tag>[,<tag>][...]|@<digest>] <file>
     #[arg(value_name = "ARGS")]
     args: Vec<String>,
-    /// Media type of manifest
-    #[arg(long)]
+    /// media type of manifest
+    #[arg(long, value_name = "string")]
     media_type: Option<String>,
-    /// Concurrency level
-    #[arg(long, default_value_t = 5)]
+    /// concurrency level
+    #[arg(long, default_value_t = 5, value_name = "int")]
     concurrency: usize,
     #[command(flatten)]
     json: DescriptorArgs,
